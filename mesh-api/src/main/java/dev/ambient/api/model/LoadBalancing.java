@@ -1,0 +1,7 @@
+package dev.ambient.api.model;
+
+/** How a connection to a service VIP picks one of the service's endpoints. */
+public enum LoadBalancing {
+  ROUND_ROBIN,
+  LEAST_REQUESTS
+}
