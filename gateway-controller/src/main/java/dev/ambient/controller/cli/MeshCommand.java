@@ -1,0 +1,27 @@
+package dev.ambient.controller.cli;
+
+import dev.ambient.controller.ca.CaCommand;
+import dev.ambient.controller.demo.DemoCommand;
+import dev.ambient.ztunnel.app.ZtunnelCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code mesh} command line: one entry point for every component and the demo. */
+@Command(
+    name = "mesh",
+    mixinStandardHelpOptions = true,
+    version = "ambient 0.1.0",
+    description = "A sidecar-less service mesh in Java.",
+    subcommands = {DemoCommand.class, CaCommand.class, ZtunnelCommand.class})
+public final class MeshCommand implements Runnable {
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    // Servers return from call() only once they have shut down, so exiting here is always right.
+    System.exit(new CommandLine(new MeshCommand()).execute(args));
+  }
+}

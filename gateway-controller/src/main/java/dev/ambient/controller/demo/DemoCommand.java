@@ -1,0 +1,220 @@
+package dev.ambient.controller.demo;
+
+import static dev.ambient.controller.demo.DemoTopology.*;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mesh demo}: the whole L4 mesh on one machine. A CA and two ztunnels run as child
+ * processes; sample servers and clients run here. The demo calls through the mesh, applies a DENY
+ * policy, and prints what happened from what the components themselves report (access logs,
+ * metrics, config dumps), not from what the demo expects.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = "Run a CA, two ztunnels and sample workloads; show HBONE traffic and a policy.")
+public final class DemoCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--work-dir",
+      description = "Where config, state and logs go (default: ${DEFAULT-VALUE}).",
+      defaultValue = ".mesh/demo")
+  Path workDir;
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<Call> calls = new ArrayList<>();
+
+  record Call(String phase, String from, String fromIdentity, String to, Socks5HttpClient.Result result) {}
+
+  @Override
+  public Integer call() throws Exception {
+    preflight();
+    Files.createDirectories(workDir);
+    for (String f : List.of("ca.log", "node-a.log", "node-b.log", "mesh.yaml")) {
+      Files.deleteIfExists(workDir.resolve(f));
+    }
+    Path config = workDir.resolve("mesh.yaml");
+    Path caState = workDir.resolve("ca");
+    Files.writeString(config, DemoTopology.meshYaml(false));
+
+    try (ChildProcesses children = new ChildProcesses();
+        SampleHttpServer v1 = new SampleHttpServer("echo-v1", new InetSocketAddress(ECHO_V1_IP, APP_PORT));
+        SampleHttpServer v2 = new SampleHttpServer("echo-v2", new InetSocketAddress(ECHO_V2_IP, APP_PORT));
+        SampleHttpServer legacy =
+            new SampleHttpServer("legacy (outside the mesh)", new InetSocketAddress(LEGACY_IP, APP_PORT))) {
+      step("Starting the certificate authority on " + CA.getHostString() + ":" + CA.getPort());
+      Path caLog = workDir.resolve("ca.log");
+      for (String node : List.of("node-a", "node-b")) {
+        children.runToCompletion(
+            caLog,
+            List.of("ca", "token", "--state-dir", caState.toString(), "--node", node,
+                "--out", workDir.resolve(node + ".token").toString()));
+      }
+      children.start(
+          caLog,
+          List.of("ca", "serve", "--state-dir", caState.toString(), "--config", config.toString(),
+              "--listen", CA.getHostString() + ":" + CA.getPort(), "--trust-domain", TRUST_DOMAIN));
+      waitFor("CA port", () -> portOpen(CA), Duration.ofSeconds(60), caLog);
+
+      for (String[] node : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
+        step("Starting ztunnel " + node[0] + " (SOCKS5 " + node[1] + ":15080, metrics :15020, admin :15000)");
+        Path log = workDir.resolve(node[0] + ".log");
+        children.start(
+            log,
+            List.of("ztunnel", "--config", config.toString(), "--node", node[0],
+                "--trust-domain", TRUST_DOMAIN,
+                "--ca-address", CA.getHostString() + ":" + CA.getPort(),
+                "--ca-root", caState.resolve("root-cert.pem").toString(),
+                "--ca-token-file", workDir.resolve(node[0] + ".token").toString(),
+                "--node-ip", node[1]));
+      }
+      for (String[] node : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
+        URI ready = URI.create("http://" + node[1] + ":15021/healthz/ready");
+        waitFor(node[0] + " readiness", () -> httpStatus(ready) == 200, Duration.ofSeconds(60),
+            workDir.resolve(node[0] + ".log"));
+      }
+
+      Map<String, Double> before = PrometheusText.scrape(metricsUri(NODE_B_IP));
+      Map<String, Double> beforeA = PrometheusText.scrape(metricsUri(NODE_A_IP));
+
+      step("Traffic with no policy: sleep and intruder call the echo service through node-a's SOCKS5");
+      InetSocketAddress echo = new InetSocketAddress(ECHO_VIP, ECHO_PORT);
+      for (int i = 0; i < 4; i++) {
+        call("no policy", "sleep", "default/sleep", SLEEP_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
+      }
+      call("no policy", "intruder", "other/intruder", INTRUDER_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
+      call("no policy", "sleep", "default/sleep", SLEEP_IP, new InetSocketAddress(ECHO_V1_IP, APP_PORT),
+          "echo-v1 pod " + ECHO_V1_IP + ":8080");
+      call("no policy", "sleep", "default/sleep", SLEEP_IP, new InetSocketAddress(LEGACY_IP, APP_PORT),
+          "legacy " + LEGACY_IP + ":8080 (not in the mesh)");
+
+      step("Applying AuthorizationPolicy default/deny-other-namespace (DENY from namespace 'other' to app=echo)");
+      Files.writeString(config, DemoTopology.meshYaml(true));
+      URI dump = URI.create("http://" + NODE_B_IP + ":15000/config_dump");
+      waitFor("node-b to load the policy", () -> httpBody(dump).contains("deny-other-namespace"),
+          Duration.ofSeconds(30), workDir.resolve("node-b.log"));
+
+      step("Traffic with the policy");
+      for (int i = 0; i < 2; i++) {
+        call("DENY policy", "sleep", "default/sleep", SLEEP_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
+        call("DENY policy", "intruder", "other/intruder", INTRUDER_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
+      }
+
+      Map<String, Double> after = PrometheusText.scrape(metricsUri(NODE_B_IP));
+      Map<String, Double> afterA = PrometheusText.scrape(metricsUri(NODE_A_IP));
+      DemoSummary summary = new DemoSummary(System.out);
+      summary.calls(calls);
+      summary.accessLog(workDir.resolve("node-b.log"));
+      summary.certificates(httpBody(URI.create("http://" + NODE_A_IP + ":15000/config_dump")), "node-a");
+      summary.metrics("node-a (reporter=source)", beforeA, afterA);
+      summary.metrics("node-b (reporter=destination)", before, after);
+      summary.footer(workDir);
+      step("Stopping everything the demo started");
+    }
+    return 0;
+  }
+
+  private void call(String phase, String from, String ns_sa, String sourceIp, InetSocketAddress target, String label)
+      throws IOException {
+    Socks5HttpClient.Result r =
+        Socks5HttpClient.get(socks(NODE_A_IP), InetAddress.getByName(sourceIp), target);
+    String[] parts = ns_sa.split("/");
+    String identity = "spiffe://" + TRUST_DOMAIN + "/ns/" + parts[0] + "/sa/" + parts[1];
+    calls.add(new Call(phase, from, identity, label, r));
+    System.out.printf("  %-8s -> %-36s %s%n", from, label, (r.ok() ? "OK   " : "FAIL ") + r.detail());
+  }
+
+  /** Refuses to start over something already using the demo's addresses. */
+  private static void preflight() throws IOException {
+    List<InetSocketAddress> needed =
+        List.of(CA, socks(NODE_A_IP), socks(NODE_B_IP), new InetSocketAddress(ECHO_V1_IP, APP_PORT),
+            new InetSocketAddress(ECHO_V2_IP, APP_PORT), new InetSocketAddress(LEGACY_IP, APP_PORT));
+    for (InetSocketAddress a : needed) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(a);
+      } catch (IOException e) {
+        throw new IOException(
+            "address " + a.getHostString() + ":" + a.getPort()
+                + " is in use; is another demo running? (" + e.getMessage() + ")");
+      }
+    }
+  }
+
+  private static URI metricsUri(String nodeIp) {
+    return URI.create("http://" + nodeIp + ":15020/metrics");
+  }
+
+  private static void step(String text) {
+    System.out.println();
+    System.out.println("==> " + text);
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  private static void waitFor(String what, Check check, Duration timeout, Path log) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        if (check.ok()) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // Not up yet.
+      }
+      Thread.sleep(200);
+    }
+    String tail = "";
+    if (Files.exists(log)) {
+      List<String> lines = Files.readAllLines(log);
+      tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    }
+    throw new IOException("timed out waiting for " + what + "; last lines of " + log + ":\n" + tail);
+  }
+
+  private static boolean portOpen(InetSocketAddress a) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(a, 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private int httpStatus(URI uri) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  private String httpBody(URI uri) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  static Predicate<String> accessLine() {
+    return line -> line.contains(" access ") || line.contains("access:");
+  }
+}
