@@ -39,7 +39,8 @@ final class AuthorizationConversion {
                   case NAMESPACE -> Scope.NAMESPACE;
                   case WORKLOAD_SELECTOR -> Scope.WORKLOAD_SELECTOR;
                 })
-            .setAction(policy.action() == AuthorizationPolicy.Action.ALLOW ? Action.ALLOW : Action.DENY)
+            .setAction(
+                policy.action() == AuthorizationPolicy.Action.ALLOW ? Action.ALLOW : Action.DENY)
             .setDryRun(policy.dryRun());
     for (Rule rule : policy.rules()) {
       Group.Builder group = Group.newBuilder();
@@ -147,11 +148,12 @@ final class AuthorizationConversion {
 
   private static Match fromProto(
       dev.ambient.api.security.v1.Match m, Problems problems, String resource, String field) {
-    List<StringMatch> principals = strings(m.getPrincipalsList(), problems, resource, field + ".principals");
+    List<StringMatch> principals =
+        strings(m.getPrincipalsList(), problems, resource, field + ".principals");
     List<StringMatch> notPrincipals =
         strings(m.getNotPrincipalsList(), problems, resource, field + ".not_principals");
     // The model has no service-account condition. "namespace ns, account sa, any trust domain" is
-    // exactly the principal suffix "/ns/<ns>/sa/<sa>" (neither trust domains nor names contain '/').
+    // exactly the principal suffix "/ns/<ns>/sa/<sa>" (trust domains and names never contain '/').
     // Exclusions simply join not_principals. Inclusions can join principals only when that field
     // is otherwise empty: merging two populated fields would turn their AND into an OR and widen
     // the match, so that combination is refused instead.
@@ -168,7 +170,8 @@ final class AuthorizationConversion {
     }
     notPrincipals = new ArrayList<>(notPrincipals);
     notPrincipals.addAll(
-        accounts(m.getNotServiceAccountsList(), problems, resource, field + ".not_service_accounts"));
+        accounts(
+            m.getNotServiceAccountsList(), problems, resource, field + ".not_service_accounts"));
     return new Match(
         strings(m.getNamespacesList(), problems, resource, field + ".namespaces"),
         strings(m.getNotNamespacesList(), problems, resource, field + ".not_namespaces"),
@@ -179,7 +182,8 @@ final class AuthorizationConversion {
         cidrs(m.getDestinationIpsList(), problems, resource, field + ".destination_ips"),
         cidrs(m.getNotDestinationIpsList(), problems, resource, field + ".not_destination_ips"),
         ports(m.getDestinationPortsList(), problems, resource, field + ".destination_ports"),
-        ports(m.getNotDestinationPortsList(), problems, resource, field + ".not_destination_ports"));
+        ports(
+            m.getNotDestinationPortsList(), problems, resource, field + ".not_destination_ports"));
   }
 
   private static List<StringMatch> strings(
@@ -196,7 +200,8 @@ final class AuthorizationConversion {
         case SUFFIX -> out.add(new StringMatch.Suffix(s.getSuffix()));
         case PRESENCE -> out.add(new StringMatch.Presence());
         case MATCHTYPE_NOT_SET ->
-            problems.add(resource, field + "[" + i + "]", "no exact, prefix, suffix or presence set");
+            problems.add(
+                resource, field + "[" + i + "]", "no exact, prefix, suffix or presence set");
       }
     }
     return out;
@@ -216,7 +221,8 @@ final class AuthorizationConversion {
         problems.add(resource, field + "[" + i + "].serviceAccount", saError);
       }
       if (nsError == null && saError == null) {
-        out.add(new StringMatch.Suffix("/ns/" + sa.getNamespace() + "/sa/" + sa.getServiceAccount()));
+        String suffix = "/ns/" + sa.getNamespace() + "/sa/" + sa.getServiceAccount();
+        out.add(new StringMatch.Suffix(suffix));
       }
     }
     return out;
@@ -254,7 +260,9 @@ final class AuthorizationConversion {
       int port = in.get(i);
       if (port < 1 || port > 65535) {
         problems.add(
-            resource, field + "[" + i + "]", "port " + Integer.toUnsignedString(port) + " out of range 1..65535");
+            resource,
+            field + "[" + i + "]",
+            "port " + Integer.toUnsignedString(port) + " out of range 1..65535");
       } else {
         out.add(port);
       }

@@ -5,22 +5,26 @@ import dev.ambient.api.workload.v1.NamespacedHostname;
 import dev.ambient.api.workload.v1.NetworkAddress;
 import java.net.InetAddress;
 
-/** A waypoint reference ({@link GatewayAddress}) to and from {@code istio.workload.GatewayAddress}. */
+/** A waypoint reference ({@link GatewayAddress}) to and from {@code istio.workload.GatewayAddress}.
+ */
 final class GatewayConversion {
   private GatewayConversion() {}
 
   static dev.ambient.api.workload.v1.GatewayAddress toProto(GatewayAddress gateway) {
     dev.ambient.api.workload.v1.GatewayAddress.Builder out =
-        dev.ambient.api.workload.v1.GatewayAddress.newBuilder().setHboneMtlsPort(gateway.hbonePort());
+        dev.ambient.api.workload.v1.GatewayAddress.newBuilder()
+            .setHboneMtlsPort(gateway.hbonePort());
     if (gateway.address() != null) {
       out.setAddress(
           NetworkAddress.newBuilder().setNetwork("").setAddress(IpBytes.of(gateway.address())));
     } else {
+      // "<namespace>/<hostname>"; without a slash the whole text is the host name (and the
+      // receiving side will report the empty namespace).
       String name = gateway.namespacedHostname();
       int slash = name.indexOf('/');
       out.setHostname(
           NamespacedHostname.newBuilder()
-              .setNamespace(name.substring(0, slash))
+              .setNamespace(slash < 0 ? "" : name.substring(0, slash))
               .setHostname(name.substring(slash + 1)));
     }
     return out.build();
@@ -62,10 +66,12 @@ final class GatewayConversion {
           problems.add(
               resource,
               field + ".address.network",
-              "only the default (empty) network is supported, got " + Problems.printable(a.getNetwork()));
+              "only the default (empty) network is supported, got "
+                  + Problems.printable(a.getNetwork()));
           return null;
         }
-        InetAddress ip = IpBytes.parse(a.getAddress(), problems, resource, field + ".address.address");
+        InetAddress ip =
+            IpBytes.parse(a.getAddress(), problems, resource, field + ".address.address");
         return ip == null ? null : new GatewayAddress(null, ip, port);
       }
       default -> {

@@ -19,9 +19,9 @@ import java.util.List;
  * (each workload names its services); the caller supplies them when decoding.
  *
  * <p>Load balancing: Istio's message describes locality preferences, not an algorithm, so the
- * model's choice travels in an {@link Extension} named {@link WorkloadProtos#LOAD_BALANCING_EXTENSION}
- * holding a {@code google.protobuf.StringValue} (absent means ROUND_ROBIN); Istio's ztunnel
- * ignores extensions it does not know. Received locality preferences are accepted but not applied
+ * model's choice travels in an {@link Extension} named {@link
+ * WorkloadProtos#LOAD_BALANCING_EXTENSION} holding a {@code google.protobuf.StringValue} (absent
+ * means ROUND_ROBIN); Istio's ztunnel ignores extensions it does not know. Received locality preferences are accepted but not applied
  * in mode FAILOVER (a preference, so ignoring it only costs locality) and refused in modes STRICT
  * and PASSTHROUGH, which would change which endpoints are eligible at all.
  */
@@ -74,10 +74,12 @@ final class ServiceConversion {
         problems.add(
             resource,
             "addresses[" + i + "].network",
-            "only the default (empty) network is supported, got " + Problems.printable(a.getNetwork()));
+            "only the default (empty) network is supported, got "
+                + Problems.printable(a.getNetwork()));
         continue;
       }
-      InetAddress ip = IpBytes.parse(a.getAddress(), problems, resource, "addresses[" + i + "].address");
+      InetAddress ip =
+          IpBytes.parse(a.getAddress(), problems, resource, "addresses[" + i + "].address");
       if (ip != null) {
         vips.add(ip);
       }
@@ -138,7 +140,8 @@ final class ServiceConversion {
       ok = false;
     }
     if (port.getAppProtocol() == dev.ambient.api.workload.v1.AppProtocol.UNRECOGNIZED) {
-      problems.add(resource, field + ".app_protocol", "unknown value " + port.getAppProtocolValue());
+      problems.add(
+          resource, field + ".app_protocol", "unknown value " + port.getAppProtocolValue());
       ok = false;
     }
     return ok ? new ServicePort(servicePort, targetPort) : null;
@@ -154,7 +157,9 @@ final class ServiceConversion {
       case UNSPECIFIED_MODE, FAILOVER -> {}
       case STRICT, PASSTHROUGH ->
           problems.add(
-              resource, "load_balancing.mode", lb.getMode() + " is not supported by this data plane");
+              resource,
+              "load_balancing.mode",
+              lb.getMode() + " is not supported by this data plane");
       case UNRECOGNIZED ->
           problems.add(resource, "load_balancing.mode", "unknown value " + lb.getModeValue());
     }
@@ -167,7 +172,8 @@ final class ServiceConversion {
             "unknown value " + lb.getRoutingPreferenceValue(i));
       }
     }
-    if (lb.getHealthPolicy() == dev.ambient.api.workload.v1.LoadBalancing.HealthPolicy.UNRECOGNIZED) {
+    if (lb.getHealthPolicy()
+        == dev.ambient.api.workload.v1.LoadBalancing.HealthPolicy.UNRECOGNIZED) {
       problems.add(
           resource, "load_balancing.health_policy", "unknown value " + lb.getHealthPolicyValue());
     }
@@ -192,7 +198,8 @@ final class ServiceConversion {
         problems.add(
             resource,
             field + ".config",
-            "expected a google.protobuf.StringValue, got " + Problems.printable(ext.getConfig().getTypeUrl()));
+            "expected a google.protobuf.StringValue, got "
+                + Problems.printable(ext.getConfig().getTypeUrl()));
         continue;
       }
       String value;
@@ -205,7 +212,8 @@ final class ServiceConversion {
       try {
         result = LoadBalancing.valueOf(value);
       } catch (IllegalArgumentException e) {
-        problems.add(resource, field + ".config", "unknown load balancing " + Problems.printable(value));
+        problems.add(
+            resource, field + ".config", "unknown load balancing " + Problems.printable(value));
       }
     }
     return result;

@@ -83,24 +83,30 @@ final class WorkloadConversion {
       }
     }
     if (!p.getHostname().isEmpty()) {
-      problems.add(resource, "hostname", "DNS-resolved workloads are not supported by this data plane");
+      problems.add(
+          resource, "hostname", "DNS-resolved workloads are not supported by this data plane");
     }
     if (!p.getNetwork().isEmpty()) {
       problems.add(
           resource,
           "network",
-          "only the default (empty) network is supported, got " + Problems.printable(p.getNetwork()));
+          "only the default (empty) network is supported, got "
+              + Problems.printable(p.getNetwork()));
     }
     TunnelProtocol protocol =
         switch (p.getTunnelProtocol()) {
           case NONE -> TunnelProtocol.NONE;
           case HBONE -> TunnelProtocol.HBONE;
           case LEGACY_ISTIO_MTLS -> {
-            problems.add(resource, "tunnel_protocol", "LEGACY_ISTIO_MTLS is not supported by this data plane");
+            problems.add(
+                resource,
+                "tunnel_protocol",
+                "LEGACY_ISTIO_MTLS is not supported by this data plane");
             yield null;
           }
           case UNRECOGNIZED -> {
-            problems.add(resource, "tunnel_protocol", "unknown value " + p.getTunnelProtocolValue());
+            problems.add(
+                resource, "tunnel_protocol", "unknown value " + p.getTunnelProtocolValue());
             yield null;
           }
         };
@@ -117,9 +123,14 @@ final class WorkloadConversion {
       }
     }
     GatewayAddress waypoint =
-        p.hasWaypoint() ? GatewayConversion.fromProto(p.getWaypoint(), problems, resource, "waypoint") : null;
+        p.hasWaypoint()
+            ? GatewayConversion.fromProto(p.getWaypoint(), problems, resource, "waypoint")
+            : null;
     if (p.hasNetworkGateway()) {
-      problems.add(resource, "network_gateway", "multi-network gateways are not supported by this data plane");
+      problems.add(
+          resource,
+          "network_gateway",
+          "multi-network gateways are not supported by this data plane");
     }
     if (p.getWorkloadType() == WorkloadType.UNRECOGNIZED) {
       problems.add(resource, "workload_type", "unknown value " + p.getWorkloadTypeValue());
@@ -127,9 +138,13 @@ final class WorkloadConversion {
     if (p.hasApplicationTunnel()) {
       ApplicationTunnel tunnel = p.getApplicationTunnel();
       if (tunnel.getProtocol() == ApplicationTunnel.Protocol.UNRECOGNIZED) {
-        problems.add(resource, "application_tunnel.protocol", "unknown value " + tunnel.getProtocolValue());
+        problems.add(
+            resource, "application_tunnel.protocol", "unknown value " + tunnel.getProtocolValue());
       } else if (tunnel.getProtocol() != ApplicationTunnel.Protocol.NONE || tunnel.getPort() != 0) {
-        problems.add(resource, "application_tunnel", "application tunnels are not supported by this data plane");
+        problems.add(
+            resource,
+            "application_tunnel",
+            "application tunnels are not supported by this data plane");
       }
     }
     boolean healthy =
@@ -145,7 +160,9 @@ final class WorkloadConversion {
       case STANDARD -> {}
       case HOST_NETWORK ->
           problems.add(
-              resource, "network_mode", "host-network workloads are not supported by this data plane");
+              resource,
+              "network_mode",
+              "host-network workloads are not supported by this data plane");
       case UNRECOGNIZED ->
           problems.add(resource, "network_mode", "unknown value " + p.getNetworkModeValue());
     }

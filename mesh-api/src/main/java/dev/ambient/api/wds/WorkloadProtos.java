@@ -22,9 +22,9 @@ import java.util.Map;
  * Pure conversions between the mesh model and Istio's workload-discovery protos ({@code
  * istio.workload.Address}, {@code istio.security.Authorization}), in both directions.
  *
- * <p><b>Selector policies.</b> The model selects workloads for a {@code WORKLOAD_SELECTOR} policy by
- * labels; Istio's wire format instead lists, on each workload, the policies that select it ({@code
- * authorization_policies}), and carries no labels at all. Encoding resolves the selection with
+ * <p><b>Selector policies.</b> The model selects workloads for a {@code WORKLOAD_SELECTOR} policy
+ * by labels; Istio's wire format instead lists, on each workload, the policies that select it
+ * ({@code authorization_policies}), and carries no labels at all. Encoding resolves the selection with
  * {@link MeshState#policiesFor}. Decoding cannot recover the original labels, so it reproduces the
  * same selection with one synthetic label per policy: the policy gets the selector {@code
  * ambient.dev/policy.<namespace>.<name>=true} and every workload that lists it carries that label.
@@ -190,16 +190,16 @@ public final class WorkloadProtos {
 
     // Workloads, with their service and policy references.
     Map<String, List<String>> endpointsByService = new HashMap<>();
-    Map<String, String> selectorLabel = new HashMap<>();
     List<Workload> workloads = new ArrayList<>();
     Map<String, Boolean> seenUids = new HashMap<>();
     index = 0;
     for (dev.ambient.api.workload.v1.Workload w : workloadProtos) {
       String resource = workloadResource(w, index++);
       Map<String, String> labels = new LinkedHashMap<>();
-      checkPolicyReferences(w, policyByName, labels, selectorLabel, problems, resource);
+      checkPolicyReferences(w, policyByName, labels, problems, resource);
       checkServiceReferences(w, serviceByName, problems, resource);
-      WorkloadConversion.Decoded decoded = WorkloadConversion.fromProto(w, labels, problems, resource);
+      WorkloadConversion.Decoded decoded =
+          WorkloadConversion.fromProto(w, labels, problems, resource);
       if (decoded == null) {
         continue;
       }
@@ -249,7 +249,6 @@ public final class WorkloadProtos {
       dev.ambient.api.workload.v1.Workload w,
       Map<String, Authorization> policyByName,
       Map<String, String> labels,
-      Map<String, String> selectorLabel,
       Problems problems,
       String resource) {
     for (int i = 0; i < w.getAuthorizationPoliciesCount(); i++) {
@@ -271,9 +270,7 @@ public final class WorkloadProtos {
                 + " is in another namespace; the model cannot select across namespaces");
         continue;
       }
-      String label =
-          selectorLabel.computeIfAbsent(ref, r -> policyLabel(policy.getNamespace(), policy.getName()));
-      labels.put(label, "true");
+      labels.put(policyLabel(policy.getNamespace(), policy.getName()), "true");
     }
   }
 
