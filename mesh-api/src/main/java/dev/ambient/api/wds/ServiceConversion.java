@@ -21,9 +21,10 @@ import java.util.List;
  * <p>Load balancing: Istio's message describes locality preferences, not an algorithm, so the
  * model's choice travels in an {@link Extension} named {@link
  * WorkloadProtos#LOAD_BALANCING_EXTENSION} holding a {@code google.protobuf.StringValue} (absent
- * means ROUND_ROBIN); Istio's ztunnel ignores extensions it does not know. Received locality preferences are accepted but not applied
- * in mode FAILOVER (a preference, so ignoring it only costs locality) and refused in modes STRICT
- * and PASSTHROUGH, which would change which endpoints are eligible at all.
+ * means ROUND_ROBIN); Istio's ztunnel ignores extensions it does not know. Received locality
+ * preferences are accepted but not applied in mode FAILOVER (a preference, so ignoring it only
+ * costs locality) and refused in modes STRICT and PASSTHROUGH, which would change which endpoints
+ * are eligible at all.
  */
 final class ServiceConversion {
   private ServiceConversion() {}

@@ -24,9 +24,9 @@ import java.util.Map;
  *
  * <p><b>Selector policies.</b> The model selects workloads for a {@code WORKLOAD_SELECTOR} policy
  * by labels; Istio's wire format instead lists, on each workload, the policies that select it
- * ({@code authorization_policies}), and carries no labels at all. Encoding resolves the selection with
- * {@link MeshState#policiesFor}. Decoding cannot recover the original labels, so it reproduces the
- * same selection with one synthetic label per policy: the policy gets the selector {@code
+ * ({@code authorization_policies}), and carries no labels at all. Encoding resolves the selection
+ * with {@link MeshState#policiesFor}. Decoding cannot recover the original labels, so it reproduces
+ * the same selection with one synthetic label per policy: the policy gets the selector {@code
  * ambient.dev/policy.<namespace>.<name>=true} and every workload that lists it carries that label.
  * {@code policiesFor} therefore selects exactly the listed workloads; workloads carry only these
  * synthetic labels after decoding. A workload may list only selector policies of its own namespace

@@ -110,7 +110,8 @@ class WorkloadProtoContractTest {
     assertFields(
         GatewayAddress.getDescriptor(), Map.of("hostname", 1, "address", 2, "hbone_mtls_port", 3));
     assertThat(GatewayAddress.getDescriptor().findFieldByNumber(4)).as("4 is reserved").isNull();
-    assertFields(Port.getDescriptor(), Map.of("service_port", 1, "target_port", 2, "app_protocol", 3));
+    assertFields(
+        Port.getDescriptor(), Map.of("service_port", 1, "target_port", 2, "app_protocol", 3));
     assertFields(
         LoadBalancing.getDescriptor(),
         Map.of("routing_preference", 1, "mode", 2, "health_policy", 3));
@@ -183,7 +184,9 @@ class WorkloadProtoContractTest {
         (name, number) -> {
           FieldDescriptor field = message.findFieldByName(name);
           assertThat(field).as("%s.%s exists", message.getFullName(), name).isNotNull();
-          assertThat(field.getNumber()).as("%s.%s number", message.getFullName(), name).isEqualTo(number);
+          assertThat(field.getNumber())
+              .as("%s.%s number", message.getFullName(), name)
+              .isEqualTo(number);
         });
     assertThat(message.getFields())
         .as("%s declares no field beyond the verified ones", message.getFullName())

@@ -123,7 +123,8 @@ class WorkloadProtosRoundTripTest {
           .isEqualTo(names(original.policiesFor(w)));
     }
     assertThat(names(rebuilt.policiesFor(rebuilt.workloadByUid(WEB.uid()))))
-        .containsExactly("shop/allow-web", "shop/deny-plaintext", "istio-system/istio_converted_static_strict");
+        .containsExactly(
+            "shop/allow-web", "shop/deny-plaintext", "istio-system/istio_converted_static_strict");
   }
 
   @Test
@@ -166,11 +167,22 @@ class WorkloadProtosRoundTripTest {
 
   private static Workload withLabels(Workload w, Map<String, String> labels) {
     return new Workload(
-        w.uid(), w.name(), w.namespace(), w.serviceAccount(), w.node(), w.trustDomain(),
-        w.addresses(), w.protocol(), w.waypoint(), w.canonicalName(), w.canonicalRevision(), labels);
+        w.uid(),
+        w.name(),
+        w.namespace(),
+        w.serviceAccount(),
+        w.node(),
+        w.trustDomain(),
+        w.addresses(),
+        w.protocol(),
+        w.waypoint(),
+        w.canonicalName(),
+        w.canonicalRevision(),
+        labels);
   }
 
-  private static AuthorizationPolicy withSelector(AuthorizationPolicy p, Map<String, String> selector) {
+  private static AuthorizationPolicy withSelector(
+      AuthorizationPolicy p, Map<String, String> selector) {
     return new AuthorizationPolicy(
         p.name(), p.namespace(), p.scope(), p.action(), selector, p.rules(), p.dryRun());
   }

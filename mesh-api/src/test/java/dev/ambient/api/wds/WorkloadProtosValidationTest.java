@@ -1,7 +1,7 @@
 package dev.ambient.api.wds;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -59,8 +59,8 @@ class WorkloadProtosValidationTest {
     List<Address> addresses = new ArrayList<>(wds.addresses());
     int i = 3; // workloads first (3), then services
     assertThat(WorkloadProtos.resourceName(addresses.get(i))).isEqualTo(WEB_SERVICE);
-    addresses.set(
-        i, Address.newBuilder().setService(edit.apply(addresses.get(i).getService().toBuilder())).build());
+    Service.Builder service = addresses.get(i).getService().toBuilder();
+    addresses.set(i, Address.newBuilder().setService(edit.apply(service)).build());
     return rejected(addresses, wds.authorizations());
   }
 
@@ -87,7 +87,8 @@ class WorkloadProtosValidationTest {
   void addressOfWrongLength() throws Exception {
     assertThat(rejectWorkload(w -> w.setAddresses(0, ByteString.copyFrom(new byte[5]))))
         .isEqualTo(
-            "workload " + WEB_UID + ": field addresses[0]: an IP address must be 4 or 16 bytes, got 5");
+            "workload " + WEB_UID
+                + ": field addresses[0]: an IP address must be 4 or 16 bytes, got 5");
     assertThat(rejectService(s -> s.setAddresses(1, NetworkAddress.newBuilder())))
         .contains("service \"" + WEB_SERVICE + "\": field addresses[1].address:")
         .contains("got 0");
@@ -146,53 +147,73 @@ class WorkloadProtosValidationTest {
                 w -> w.setApplicationTunnel(
                     ApplicationTunnel.newBuilder().setProtocol(ApplicationTunnel.Protocol.PROXY))))
         .contains("field application_tunnel:");
-    assertThat(rejectService(s -> s.setLoadBalancing(LoadBalancing.newBuilder().setMode(LoadBalancing.Mode.STRICT))))
+    LoadBalancing strict = LoadBalancing.newBuilder().setMode(LoadBalancing.Mode.STRICT).build();
+    assertThat(rejectService(s -> s.setLoadBalancing(strict)))
         .contains("field load_balancing.mode: STRICT is not supported");
   }
 
   @Test
   void badReferences() throws Exception {
     assertThat(rejectWorkload(w -> w.addAuthorizationPolicies("shop/missing")))
-        .contains("workload " + WEB_UID + ": field authorization_policies[1]: unknown authorization policy \"shop/missing\"");
-    assertThat(rejectWorkload(w -> w.putServices("shop/nope.shop.svc.cluster.local", PortList.getDefaultInstance())))
+        .contains(
+            "workload " + WEB_UID
+                + ": field authorization_policies[1]: unknown authorization policy"
+                + " \"shop/missing\"");
+    String nope = "shop/nope.shop.svc.cluster.local";
+    assertThat(rejectWorkload(w -> w.putServices(nope, PortList.getDefaultInstance())))
         .contains("field services[\"shop/nope.shop.svc.cluster.local\"]: unknown service");
-    assertThat(
-            rejectWorkload(
-                w -> w.putServices(
-                    WEB_SERVICE,
-                    PortList.newBuilder().addPorts(Port.newBuilder().setServicePort(80).setTargetPort(9999)).build())))
+    PortList otherTarget =
+        PortList.newBuilder()
+            .addPorts(Port.newBuilder().setServicePort(80).setTargetPort(9999))
+            .build();
+    assertThat(rejectWorkload(w -> w.putServices(WEB_SERVICE, otherTarget)))
         .contains("field services[\"" + WEB_SERVICE + "\"].ports[0]: port 80->9999 differs");
     // A selector policy from another namespace cannot be expressed with the model's selector.
     WdsResources wds = valid();
     List<Address> addresses = new ArrayList<>(wds.addresses());
     Workload db = addresses.get(2).getWorkload();
-    addresses.set(2, Address.newBuilder().setWorkload(db.toBuilder().addAuthorizationPolicies("shop/allow-web")).build());
+    addresses.set(
+        2,
+        Address.newBuilder()
+            .setWorkload(db.toBuilder().addAuthorizationPolicies("shop/allow-web"))
+            .build());
     assertThat(rejected(addresses, wds.authorizations()))
-        .contains("workload Kubernetes//Pod/data/db-0: field authorization_policies[0]: selector policy \"shop/allow-web\" is in another namespace");
+        .contains(
+            "workload Kubernetes//Pod/data/db-0: field authorization_policies[0]: selector policy"
+                + " \"shop/allow-web\" is in another namespace");
   }
 
   @Test
   void badGateways() throws Exception {
-    assertThat(rejectWorkload(w -> w.setWaypoint(GatewayAddress.newBuilder().setHboneMtlsPort(15008))))
+    GatewayAddress nowhere = GatewayAddress.newBuilder().setHboneMtlsPort(15008).build();
+    assertThat(rejectWorkload(w -> w.setWaypoint(nowhere)))
         .contains("field waypoint: neither hostname nor address is set");
     assertThat(rejectWorkload(w -> w.setWaypoint(w.getWaypoint().toBuilder().setHboneMtlsPort(0))))
         .contains("field waypoint.hbone_mtls_port: port 0 out of range");
-    assertThat(rejectService(s -> s.setWaypoint(s.getWaypoint().toBuilder().setHboneMtlsPort(70000))))
+    assertThat(
+            rejectService(s -> s.setWaypoint(s.getWaypoint().toBuilder().setHboneMtlsPort(70000))))
         .contains("field waypoint.hbone_mtls_port: port 70000 out of range");
   }
 
   @Test
   void badPolicyContent() throws Exception {
-    assertThat(rejectPolicy(p -> p.setGroups(0, withFirstMatch(p.getGroups(0), m -> m.setSourceIps(0, m.getSourceIps(0).toBuilder().setLength(33))))))
-        .contains("authorization policy shop/allow-web: field groups[0].rules[0].matches[0].source_ips[0].length: 33 exceeds 32");
-    assertThat(rejectPolicy(p -> p.setGroups(0, withFirstMatch(p.getGroups(0), m -> m.setNotSourceIps(0, m.getNotSourceIps(0).toBuilder().setLength(-1))))))
+    assertThat(
+            rejectFirstMatch(m -> m.setSourceIps(0, m.getSourceIps(0).toBuilder().setLength(33))))
+        .contains(
+            "authorization policy shop/allow-web:"
+                + " field groups[0].rules[0].matches[0].source_ips[0].length: 33 exceeds 32");
+    assertThat(
+            rejectFirstMatch(
+                m -> m.setNotSourceIps(0, m.getNotSourceIps(0).toBuilder().setLength(-1))))
         .contains(".not_source_ips[0].length: 4294967295 exceeds 32");
-    assertThat(rejectPolicy(p -> p.setGroups(0, withFirstMatch(p.getGroups(0), m -> m.addNamespaces(dev.ambient.api.security.v1.StringMatch.getDefaultInstance())))))
+    assertThat(
+            rejectFirstMatch(
+                m -> m.addNamespaces(dev.ambient.api.security.v1.StringMatch.getDefaultInstance())))
         .contains(".matches[0].namespaces[1]: no exact, prefix, suffix or presence set");
-    assertThat(rejectPolicy(p -> p.setGroups(0, withFirstMatch(p.getGroups(0), m -> m.addDestinationPorts(0).addNotDestinationPorts(65536)))))
+    assertThat(rejectFirstMatch(m -> m.addDestinationPorts(0).addNotDestinationPorts(65536)))
         .contains(".destination_ports[2]: port 0 out of range")
         .contains(".not_destination_ports[1]: port 65536 out of range");
-    assertThat(rejectPolicy(p -> p.setGroups(0, withFirstMatch(p.getGroups(0), m -> m.addServiceAccounts(ServiceAccountMatch.newBuilder().setNamespace("shop").setServiceAccount("web"))))))
+    assertThat(rejectFirstMatch(m -> m.addServiceAccounts(account("shop", "web"))))
         .contains(".service_accounts: cannot be combined with principals");
   }
 
@@ -209,8 +230,8 @@ class WorkloadProtosValidationTest {
                         Rules.newBuilder()
                             .addMatches(
                                 dev.ambient.api.security.v1.Match.newBuilder()
-                                    .addServiceAccounts(ServiceAccountMatch.newBuilder().setNamespace("shop").setServiceAccount("web"))
-                                    .addNotServiceAccounts(ServiceAccountMatch.newBuilder().setNamespace("shop").setServiceAccount("old")))))
+                                    .addServiceAccounts(account("shop", "web"))
+                                    .addNotServiceAccounts(account("shop", "old")))))
             .build();
     MeshConfig config = WorkloadProtos.toMeshConfig(List.of(), List.of(policy));
     AuthorizationPolicy p = config.policies().get(0);
@@ -240,22 +261,27 @@ class WorkloadProtosValidationTest {
 
   @Test
   void loadBalancingExtensionIsValidated() throws Exception {
-    assertThat(rejectService(s -> s.setExtensions(0, Extension.newBuilder().setName(WorkloadProtos.LOAD_BALANCING_EXTENSION).setConfig(Any.pack(StringValue.of("RANDOM"))))))
+    assertThat(rejectService(s -> s.setExtensions(0, loadBalancing(StringValue.of("RANDOM")))))
         .contains("field extensions[0].config: unknown load balancing \"RANDOM\"");
-    assertThat(rejectService(s -> s.setExtensions(0, Extension.newBuilder().setName(WorkloadProtos.LOAD_BALANCING_EXTENSION).setConfig(Any.pack(Port.getDefaultInstance())))))
+    assertThat(rejectService(s -> s.setExtensions(0, loadBalancing(Port.getDefaultInstance()))))
         .contains("field extensions[0].config: expected a google.protobuf.StringValue");
   }
 
   @Test
   void everyProblemIsReportedAtOnce() throws Exception {
     InvalidMeshConfigException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
+        assertThrows(
             InvalidMeshConfigException.class,
             () -> {
               WdsResources wds = valid();
               List<Address> addresses = new ArrayList<>(wds.addresses());
               Workload web = addresses.get(0).getWorkload();
-              addresses.set(0, Address.newBuilder().setWorkload(web.toBuilder().setNamespace("").setTunnelProtocolValue(5).setAddresses(0, ByteString.EMPTY)).build());
+              Workload.Builder bad =
+                  web.toBuilder()
+                      .setNamespace("")
+                      .setTunnelProtocolValue(5)
+                      .setAddresses(0, ByteString.EMPTY);
+              addresses.set(0, Address.newBuilder().setWorkload(bad).build());
               WorkloadProtos.toMeshConfig(addresses, wds.authorizations());
             });
     assertThat(e.problems()).hasSizeGreaterThanOrEqualTo(3);
@@ -266,7 +292,8 @@ class WorkloadProtosValidationTest {
     WdsResources wds = valid();
     List<Address> addresses = new ArrayList<>(wds.addresses());
     Workload web = addresses.get(0).getWorkload();
-    addresses.set(0, Address.newBuilder().setWorkload(web.toBuilder().setStatus(WorkloadStatus.UNHEALTHY)).build());
+    Workload.Builder unhealthy = web.toBuilder().setStatus(WorkloadStatus.UNHEALTHY);
+    addresses.set(0, Address.newBuilder().setWorkload(unhealthy).build());
     MeshConfig config = WorkloadProtos.toMeshConfig(addresses, wds.authorizations());
     assertThat(config.services().get(0).endpoints()).containsExactly("Kubernetes//Pod/shop/web-2");
     assertThat(config.workloads()).hasSize(3);
@@ -277,7 +304,8 @@ class WorkloadProtosValidationTest {
     WdsResources wds = valid();
     List<Address> addresses = new ArrayList<>(wds.addresses());
     Workload web = addresses.get(0).getWorkload();
-    addresses.set(0, Address.newBuilder().setWorkload(web.toBuilder().clearTrustDomain().clearServiceAccount()).build());
+    Workload.Builder elided = web.toBuilder().clearTrustDomain().clearServiceAccount();
+    addresses.set(0, Address.newBuilder().setWorkload(elided).build());
     MeshConfig config = WorkloadProtos.toMeshConfig(addresses, wds.authorizations());
     assertThat(config.workloads().get(0).identity().uri())
         .isEqualTo("spiffe://cluster.local/ns/shop/sa/default");
@@ -328,6 +356,22 @@ class WorkloadProtosValidationTest {
       decodedOrRejected++;
     }
     assertThat(decodedOrRejected).isEqualTo(2000);
+  }
+
+  private static String rejectFirstMatch(
+      UnaryOperator<dev.ambient.api.security.v1.Match.Builder> edit) throws Exception {
+    return rejectPolicy(p -> p.setGroups(0, withFirstMatch(p.getGroups(0), edit)));
+  }
+
+  private static ServiceAccountMatch account(String namespace, String name) {
+    return ServiceAccountMatch.newBuilder().setNamespace(namespace).setServiceAccount(name).build();
+  }
+
+  private static Extension loadBalancing(com.google.protobuf.Message config) {
+    return Extension.newBuilder()
+        .setName(WorkloadProtos.LOAD_BALANCING_EXTENSION)
+        .setConfig(Any.pack(config))
+        .build();
   }
 
   private static Group withFirstMatch(
