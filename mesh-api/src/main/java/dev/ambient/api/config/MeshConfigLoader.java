@@ -65,7 +65,21 @@ public final class MeshConfigLoader {
       throw new InvalidMeshConfigException(
           name + ": document is " + size + " bytes, more than the limit of " + MAX_DOCUMENT_SIZE);
     }
-    byte[] bytes = Files.readAllBytes(file);
+    return parseDetailed(Files.readAllBytes(file), name);
+  }
+
+  /**
+   * Parses a document given as UTF-8 bytes (for callers that hash or keep the exact bytes they
+   * parsed, like a file watcher).
+   */
+  public static ParsedMeshConfig parseDetailed(byte[] utf8Yaml, String sourceName)
+      throws InvalidMeshConfigException {
+    String name = sourceName == null || sourceName.isEmpty() ? "config" : sourceName;
+    if (utf8Yaml.length > MAX_DOCUMENT_SIZE) {
+      throw new InvalidMeshConfigException(
+          name + ": document is " + utf8Yaml.length + " bytes, more than the limit of "
+              + MAX_DOCUMENT_SIZE);
+    }
     String text;
     try {
       text =
@@ -73,7 +87,7 @@ public final class MeshConfigLoader {
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
+              .decode(ByteBuffer.wrap(utf8Yaml))
               .toString();
     } catch (CharacterCodingException e) {
       throw new InvalidMeshConfigException(name + ": document is not valid UTF-8");
