@@ -1,0 +1,18 @@
+package dev.ambient.ztunnel.admin;
+
+import java.time.Instant;
+
+/**
+ * What the config dump shows of one workload certificate. Public facts only: never key material.
+ *
+ * @param serial the leaf's serial number (hex)
+ * @param state e.g. {@code "Available"}, {@code "Pending"}, {@code "Failed"}
+ * @param lastError the last fetch error, or {@code null}
+ */
+public record CertificateInfo(
+    String identity,
+    String serial,
+    Instant notBefore,
+    Instant notAfter,
+    String state,
+    String lastError) {}
