@@ -1,5 +1,6 @@
 package dev.ambient.ztunnel.admin;
 
+import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import java.time.Instant;
 
 /**
@@ -15,4 +16,16 @@ public record CertificateInfo(
     Instant notBefore,
     Instant notAfter,
     String state,
-    String lastError) {}
+    String lastError) {
+
+  /** The public facts of a held certificate (the key is not looked at). */
+  public static CertificateInfo of(WorkloadCertificate cert, String state, String lastError) {
+    return new CertificateInfo(
+        cert.identity().uri(),
+        cert.leaf().getSerialNumber().toString(16),
+        cert.notBefore(),
+        cert.notAfter(),
+        state,
+        lastError);
+  }
+}
