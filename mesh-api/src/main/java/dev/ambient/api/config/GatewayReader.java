@@ -46,7 +46,10 @@ final class GatewayReader {
     } else {
       String nsProblem = Names.dnsLabel(service.substring(0, slash));
       String hostProblem = Names.dnsSubdomain(service.substring(slash + 1));
-      problem = nsProblem != null ? "namespace " + nsProblem : hostProblem != null ? "hostname " + hostProblem : null;
+      problem =
+          nsProblem != null
+              ? "namespace " + nsProblem
+              : hostProblem != null ? "hostname " + hostProblem : null;
     }
     if (problem != null) {
       r.field(m.path("service"), problem);

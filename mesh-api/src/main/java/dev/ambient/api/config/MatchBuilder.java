@@ -6,7 +6,9 @@ import dev.ambient.api.authz.StringMatch;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Accumulates the L4 conditions of one {@link Match} while a source/operation/condition is read. */
+/**
+ * Accumulates the L4 conditions of one {@link Match} while a source/operation/condition is read.
+ */
 final class MatchBuilder {
   final List<StringMatch> namespaces = new ArrayList<>();
   final List<StringMatch> notNamespaces = new ArrayList<>();
@@ -21,7 +23,15 @@ final class MatchBuilder {
 
   Match build() {
     return new Match(
-        namespaces, notNamespaces, principals, notPrincipals, sourceIps, notSourceIps,
-        destinationIps, notDestinationIps, ports, notPorts);
+        namespaces,
+        notNamespaces,
+        principals,
+        notPrincipals,
+        sourceIps,
+        notSourceIps,
+        destinationIps,
+        notDestinationIps,
+        ports,
+        notPorts);
   }
 }

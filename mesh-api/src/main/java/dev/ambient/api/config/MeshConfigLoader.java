@@ -27,8 +27,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 /**
  * Reads the mesh YAML format (see {@code mesh-api/README.md}) into a {@link MeshConfig}.
  *
- * <p>Everything is validated here, at the edge: every problem of the document is collected into
- * one {@link InvalidMeshConfigException}, each naming the object and the field; no other exception
+ * <p>Everything is validated here, at the edge: every problem of the document is collected into one
+ * {@link InvalidMeshConfigException}, each naming the object and the field; no other exception
  * escapes for bad input. A configuration this class returns is also accepted by {@link
  * MeshState#of}.
  */
@@ -77,7 +77,10 @@ public final class MeshConfigLoader {
     String name = sourceName == null || sourceName.isEmpty() ? "config" : sourceName;
     if (utf8Yaml.length > MAX_DOCUMENT_SIZE) {
       throw new InvalidMeshConfigException(
-          name + ": document is " + utf8Yaml.length + " bytes, more than the limit of "
+          name
+              + ": document is "
+              + utf8Yaml.length
+              + " bytes, more than the limit of "
               + MAX_DOCUMENT_SIZE);
     }
     String text;
@@ -200,7 +203,9 @@ public final class MeshConfigLoader {
       }
       String other = workloadNames.putIfAbsent(w.namespace() + "/" + w.name(), r.object());
       if (other != null) {
-        r.field("name", "duplicate workload " + w.namespace() + "/" + w.name() + " (see " + other + ")");
+        r.field(
+            "name",
+            "duplicate workload " + w.namespace() + "/" + w.name() + " (see " + other + ")");
       }
       other = uids.putIfAbsent(w.uid(), r.object());
       if (other != null) {
@@ -221,7 +226,8 @@ public final class MeshConfigLoader {
       }
       String other = serviceNames.putIfAbsent(s.namespace() + "/" + s.name(), r.object());
       if (other != null) {
-        r.field("name", "duplicate service " + s.namespace() + "/" + s.name() + " (see " + other + ")");
+        r.field(
+            "name", "duplicate service " + s.namespace() + "/" + s.name() + " (see " + other + ")");
       }
       other = serviceNames.putIfAbsent("host:" + s.resourceName(), r.object());
       if (other != null) {
@@ -243,7 +249,8 @@ public final class MeshConfigLoader {
       }
       // Name clashes count for skipped (AUDIT/CUSTOM) policies too: Kubernetes would refuse them.
       Object meta = raw instanceof Map<?, ?> m ? m.get("metadata") : null;
-      if (meta instanceof Map<?, ?> mm && mm.get("namespace") instanceof String ns
+      if (meta instanceof Map<?, ?> mm
+          && mm.get("namespace") instanceof String ns
           && mm.get("name") instanceof String n) {
         String other = policyNames.putIfAbsent(ns + "/" + n, r.object());
         if (other != null) {

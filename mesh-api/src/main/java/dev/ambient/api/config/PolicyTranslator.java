@@ -27,18 +27,37 @@ final class PolicyTranslator {
   // Server-managed metadata a `kubectl get -o yaml` carries; accepted and ignored.
   private static final Set<String> META_KEYS =
       Set.of(
-          "name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
-          "creationTimestamp", "managedFields", "finalizers", "ownerReferences");
+          "name",
+          "namespace",
+          "labels",
+          "annotations",
+          "uid",
+          "resourceVersion",
+          "generation",
+          "creationTimestamp",
+          "managedFields",
+          "finalizers",
+          "ownerReferences");
   private static final Set<String> SPEC_KEYS =
       Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
   private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
   private static final Set<String> SOURCE_KEYS =
       Set.of(
-          "principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces",
-          "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks",
-          "serviceAccounts", "notServiceAccounts");
+          "principals",
+          "notPrincipals",
+          "requestPrincipals",
+          "notRequestPrincipals",
+          "namespaces",
+          "notNamespaces",
+          "ipBlocks",
+          "notIpBlocks",
+          "remoteIpBlocks",
+          "notRemoteIpBlocks",
+          "serviceAccounts",
+          "notServiceAccounts");
   private static final Set<String> OPERATION_KEYS =
-      Set.of("hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
+      Set.of(
+          "hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
   private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
 
   private final Reporter r;
@@ -127,7 +146,8 @@ final class PolicyTranslator {
         actionText = a;
       }
       if (!Set.of("ALLOW", "DENY", "AUDIT", "CUSTOM").contains(actionText)) {
-        r.field("spec.action", Text.quote(actionText) + " is not one of ALLOW, DENY, AUDIT, CUSTOM");
+        r.field(
+            "spec.action", Text.quote(actionText) + " is not one of ALLOW, DENY, AUDIT, CUSTOM");
       }
       if (spec.has("provider")) {
         spec.map("provider");
@@ -192,18 +212,27 @@ final class PolicyTranslator {
     }
     if (action == Action.ALLOW) {
       notes.add(
-          r.object() + ": " + rule.path() + " uses L7 fields " + l7
+          r.object()
+              + ": "
+              + rule.path()
+              + " uses L7 fields "
+              + l7
               + "; at L4 this ALLOW rule never matches");
       return Rule.never();
     }
     notes.add(
-        r.object() + ": " + rule.path() + " uses L7 fields " + l7
+        r.object()
+            + ": "
+            + rule.path()
+            + " uses L7 fields "
+            + l7
             + "; they are dropped at L4 and the rest of the rule applies");
     return new Rule(clauses);
   }
 
   /** Reads {@code from[]} (sources) or {@code to[]} (operations): one Match per entry. */
-  private List<Match> entries(YamlMap rule, String key, String inner, List<String> l7, boolean src) {
+  private List<Match> entries(
+      YamlMap rule, String key, String inner, List<String> l7, boolean src) {
     List<Match> out = new ArrayList<>();
     List<?> list = rule.list(key);
     for (int i = 0; i < list.size(); i++) {
@@ -434,7 +463,9 @@ final class PolicyTranslator {
       Integer port = null;
       if (v instanceof Integer n) {
         port = n;
-      } else if (v instanceof String s && !s.isEmpty() && s.length() <= 5
+      } else if (v instanceof String s
+          && !s.isEmpty()
+          && s.length() <= 5
           && s.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
         port = Integer.parseInt(s);
       } else if (!(v instanceof String) && !(v instanceof Number)) {

@@ -12,12 +12,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Reads one {@code services[]} entry; endpoints are resolved against the workloads already read. */
+/**
+ * Reads one {@code services[]} entry; endpoints are resolved against the workloads already read.
+ */
 final class ServiceReader {
   private static final Set<String> KEYS =
       Set.of(
-          "name", "namespace", "hostname", "vips", "ports", "endpoints", "loadBalancing",
-          "waypoint", "subjectAltNames");
+          "name",
+          "namespace",
+          "hostname",
+          "vips",
+          "ports",
+          "endpoints",
+          "loadBalancing",
+          "waypoint",
+          "subjectAltNames");
   private static final Set<String> PORT_KEYS = Set.of("port", "targetPort", "name");
 
   private ServiceReader() {}
@@ -28,7 +37,11 @@ final class ServiceReader {
    *     reported, since they most likely name that broken workload
    */
   static Service read(
-      Object raw, Reporter r, Defaults defaults, List<Workload> workloads, boolean workloadsComplete) {
+      Object raw,
+      Reporter r,
+      Defaults defaults,
+      List<Workload> workloads,
+      boolean workloadsComplete) {
     int before = r.count();
     YamlMap m = YamlMap.of(raw, "", r);
     if (m == null) {
@@ -109,12 +122,14 @@ final class ServiceReader {
       return out;
     }
     if (!(raw instanceof Map) && !(raw instanceof List)) {
-      r.field("endpoints", "expected a list of workload uids or a label selector map, got "
-          + Text.typeOf(raw));
+      r.field(
+          "endpoints",
+          "expected a list of workload uids or a label selector map, got " + Text.typeOf(raw));
       return out;
     }
     if (raw instanceof Map) {
-      // A selector, as a Kubernetes Service has: the workloads of its namespace carrying the labels.
+      // A selector, as a Kubernetes Service has: the workloads of its namespace carrying the
+      // labels.
       Map<String, String> selector = m.stringMap("endpoints");
       if (selector.isEmpty()) {
         return out; // like a Kubernetes Service without selector: no automatic endpoints

@@ -15,8 +15,15 @@ import java.util.Set;
 final class WorkloadReader {
   private static final Set<String> KEYS =
       Set.of(
-          "name", "namespace", "uid", "serviceAccount", "node", "addresses", "protocol",
-          "waypoint", "labels");
+          "name",
+          "namespace",
+          "uid",
+          "serviceAccount",
+          "node",
+          "addresses",
+          "protocol",
+          "waypoint",
+          "labels");
 
   private WorkloadReader() {}
 
@@ -68,11 +75,22 @@ final class WorkloadReader {
     String canonicalName =
         first(labels, "service.istio.io/canonical-name", "app.kubernetes.io/name", "app");
     String canonicalRevision =
-        first(labels, "service.istio.io/canonical-revision", "app.kubernetes.io/version", "version");
+        first(
+            labels, "service.istio.io/canonical-revision", "app.kubernetes.io/version", "version");
     try {
       return new Workload(
-          uid, name, namespace, serviceAccount, node, defaults.trustDomain(), addresses, protocol,
-          waypoint, canonicalName, canonicalRevision, labels);
+          uid,
+          name,
+          namespace,
+          serviceAccount,
+          node,
+          defaults.trustDomain(),
+          addresses,
+          protocol,
+          waypoint,
+          canonicalName,
+          canonicalRevision,
+          labels);
     } catch (RuntimeException e) {
       // Every field was checked above; this is a last line of defence, never a crash.
       r.object("invalid workload: " + e.getMessage());

@@ -27,7 +27,8 @@ final class YamlMap {
     if (value instanceof Map<?, ?> m) {
       return new YamlMap(m, path, reporter);
     }
-    reporter.field(path.isEmpty() ? "(document)" : path, "expected a map, got " + Text.typeOf(value));
+    reporter.field(
+        path.isEmpty() ? "(document)" : path, "expected a map, got " + Text.typeOf(value));
     return null;
   }
 
@@ -57,7 +58,8 @@ final class YamlMap {
   void rejectUnknown(Set<String> known) {
     for (Object key : map.keySet()) {
       if (!(key instanceof String k)) {
-        reporter.field(path.isEmpty() ? "(document)" : path, "key " + Text.quote(key) + " is not a string");
+        reporter.field(
+            path.isEmpty() ? "(document)" : path, "key " + Text.quote(key) + " is not a string");
       } else if (!known.contains(k)) {
         reporter.field(path(k), "unknown field");
       }

@@ -268,10 +268,12 @@ class MeshConfigLoaderTest {
     assertThat(src.sourceIps()).containsExactly(Cidr.parse("1.2.3.4/32"), Cidr.parse("5.6.0.0/16"));
     assertThat(src.notSourceIps()).containsExactly(Cidr.parse("::1"), Cidr.parse("7.7.7.7"));
     Match sa = rule.clauses().get(0).matches().get(1);
-    assertThat(sa.principals()).containsExactly(new StringMatch.Exact("cluster.local/ns/ns1/sa/sa1"));
+    assertThat(sa.principals())
+        .containsExactly(new StringMatch.Exact("cluster.local/ns/ns1/sa/sa1"));
     assertThat(sa.notPrincipals())
         .containsExactly(new StringMatch.Exact("cluster.local/ns/ns2/sa/sa2"));
-    assertThat(rule.clauses().get(1).matches().get(0).notDestinationPorts()).containsExactly(22, 23);
+    assertThat(rule.clauses().get(1).matches().get(0).notDestinationPorts())
+        .containsExactly(22, 23);
     assertThat(rule.clauses()).hasSize(7);
     assertThat(rule.clauses().get(2).matches().get(0).notDestinationIps())
         .containsExactly(Cidr.parse("127.0.0.0/8"));
@@ -428,17 +430,30 @@ class MeshConfigLoaderTest {
         .asString()
         .startsWith("t: invalid YAML: ")
         .contains("workloads");
-    assertThat(problems("")).containsExactly(
-        "t: document is empty (write `workloads: []` for an empty mesh)");
+    assertThat(problems(""))
+        .containsExactly("t: document is empty (write `workloads: []` for an empty mesh)");
     assertThat(problems("- 1")).containsExactly("t: field (document): expected a map, got a list");
     assertThat(problems("!!java.lang.Object {}")).singleElement().asString().startsWith("t: ");
     StringBuilder bomb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x]\n");
     for (char c = 'b'; c <= 'z'; c++) {
       char p = (char) (c - 1);
-      bomb.append(c).append(": &").append(c).append(" [*").append(p).append(", *").append(p)
-          .append(", *").append(p).append(", *").append(p).append("]\n");
+      bomb.append(c)
+          .append(": &")
+          .append(c)
+          .append(" [*")
+          .append(p)
+          .append(", *")
+          .append(p)
+          .append(", *")
+          .append(p)
+          .append(", *")
+          .append(p)
+          .append("]\n");
     }
-    assertThat(problems(bomb.toString())).singleElement().asString().startsWith("t: invalid YAML: ");
+    assertThat(problems(bomb.toString()))
+        .singleElement()
+        .asString()
+        .startsWith("t: invalid YAML: ");
     assertThat(problems("a: " + "[".repeat(5000) + "]".repeat(5000)))
         .singleElement()
         .asString()
@@ -448,10 +463,43 @@ class MeshConfigLoaderTest {
   @Test
   void garbageNeverEscapesAsAnotherException() {
     String[] fragments = {
-      "workloads:", "services:", "authorizationPolicies:", "- ", "  ", "name: x", "namespace: y",
-      "{", "}", "[", "]", "metadata:", "spec:", "rules:", "from:", "source:", "principals:",
-      "ports:", "addresses:", "1", "null", "~", "true", "\"s\"", ":", "\n", "waypoint:", "- {}",
-      "key: x", "endpoints:", "when:", "to:", "operation:", "&a", "*a", "!!str", "? x",
+      "workloads:",
+      "services:",
+      "authorizationPolicies:",
+      "- ",
+      "  ",
+      "name: x",
+      "namespace: y",
+      "{",
+      "}",
+      "[",
+      "]",
+      "metadata:",
+      "spec:",
+      "rules:",
+      "from:",
+      "source:",
+      "principals:",
+      "ports:",
+      "addresses:",
+      "1",
+      "null",
+      "~",
+      "true",
+      "\"s\"",
+      ":",
+      "\n",
+      "waypoint:",
+      "- {}",
+      "key: x",
+      "endpoints:",
+      "when:",
+      "to:",
+      "operation:",
+      "&a",
+      "*a",
+      "!!str",
+      "? x",
     };
     Random random = new Random(42);
     for (int i = 0; i < 3000; i++) {
@@ -491,7 +539,10 @@ class MeshConfigLoaderTest {
 
   private static String policy(String action, String rules) {
     return "authorizationPolicies:\n- metadata: {name: p, namespace: default}\n  spec:\n"
-        + "    action: " + action + "\n    rules:\n" + rules.stripTrailing().indent(2);
+        + "    action: "
+        + action
+        + "\n    rules:\n"
+        + rules.stripTrailing().indent(2);
   }
 
   private static List<String> problems(String yaml) {

@@ -49,8 +49,13 @@ public final class ConfigDump {
       certificates.forEach(c -> certs.add(certificate(c)));
     }
     root.add("certificates", certs);
-    return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
-        .toJson(root) + "\n";
+    return new GsonBuilder()
+            .setPrettyPrinting()
+            .disableHtmlEscaping()
+            .serializeNulls()
+            .create()
+            .toJson(root)
+        + "\n";
   }
 
   static JsonObject workload(Workload w) {
@@ -141,7 +146,8 @@ public final class ConfigDump {
     o.add("notBefore", instant(c.notBefore()));
     o.add("notAfter", instant(c.notAfter()));
     o.addProperty("state", c.state());
-    o.add("lastError", c.lastError() == null ? JsonNull.INSTANCE : new JsonPrimitive(c.lastError()));
+    o.add(
+        "lastError", c.lastError() == null ? JsonNull.INSTANCE : new JsonPrimitive(c.lastError()));
     return o;
   }
 

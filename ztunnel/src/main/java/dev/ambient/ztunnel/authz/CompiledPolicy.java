@@ -5,8 +5,8 @@ import dev.ambient.api.authz.Clause;
 import dev.ambient.api.authz.Rule;
 
 /**
- * A policy in array form with its decision pre-built. The policy matches when any rule does; a
- * rule when every clause does (no clauses: always); a clause when any match does (none: never).
+ * A policy in array form with its decision pre-built. The policy matches when any rule does; a rule
+ * when every clause does (no clauses: always); a clause when any match does (none: never).
  */
 final class CompiledPolicy {
   final AuthorizationPolicy policy;
@@ -26,7 +26,8 @@ final class CompiledPolicy {
       rules[r] = new CompiledMatch[rule.clauses().size()][];
       for (int c = 0; c < rules[r].length; c++) {
         Clause clause = rule.clauses().get(c);
-        rules[r][c] = clause.matches().stream().map(CompiledMatch::new).toArray(CompiledMatch[]::new);
+        rules[r][c] =
+            clause.matches().stream().map(CompiledMatch::new).toArray(CompiledMatch[]::new);
       }
     }
   }

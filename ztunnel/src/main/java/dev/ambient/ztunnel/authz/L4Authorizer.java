@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Istio's L4 authorization as ztunnel applies it to a connection for a local workload.
  *
- * <p>Order: dry-run policies are evaluated and only logged; any matching DENY policy denies; with no
- * ALLOW policy selecting the workload the connection is allowed; a matching ALLOW policy allows;
+ * <p>Order: dry-run policies are evaluated and only logged; any matching DENY policy denies; with
+ * no ALLOW policy selecting the workload the connection is allowed; a matching ALLOW policy allows;
  * otherwise it is denied. Identities are compared as exact strings in Istio's form, the SPIFFE ID
  * without {@code spiffe://}; the source namespace is the verified identity's, so a plaintext caller
  * has neither principal nor namespace.

@@ -14,7 +14,9 @@ record Peer(String principal, String namespace, byte[] sourceIp, byte[] destinat
   static Peer of(ConnectionContext c) {
     SpiffeId id = c.sourcePrincipal();
     String principal =
-        id == null ? null : id.trustDomain() + "/ns/" + id.namespace() + "/sa/" + id.serviceAccount();
+        id == null
+            ? null
+            : id.trustDomain() + "/ns/" + id.namespace() + "/sa/" + id.serviceAccount();
     return new Peer(
         principal,
         id == null ? null : id.namespace(),

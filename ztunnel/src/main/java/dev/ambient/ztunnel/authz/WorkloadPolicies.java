@@ -12,6 +12,7 @@ final class WorkloadPolicies {
   final CompiledPolicy[] deny;
   final CompiledPolicy[] allow;
   final CompiledPolicy[] dryRun;
+
   /** What deny/allow would be if the dry-run policies were enforced too. */
   final CompiledPolicy[] shadowDeny;
 

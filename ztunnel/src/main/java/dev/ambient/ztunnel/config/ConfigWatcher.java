@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConfigWatcher implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+
   /** How long a burst of directory events is given to settle before the file is read. */
   private static final long SETTLE_MILLIS = 50;
 
@@ -57,6 +58,9 @@ public final class ConfigWatcher implements Closeable {
   private byte[] lastSeenHash;
 
   private String lastSeenProblem;
+
+  /** Hash of the content of the state in force. */
+  private byte[] lastGoodHash;
   private long version;
 
   public ConfigWatcher(Path file, StateHolder holder) {
@@ -124,6 +128,13 @@ public final class ConfigWatcher implements Closeable {
     if (Arrays.equals(h, lastSeenHash)) {
       return false;
     }
+    if (Arrays.equals(h, lastGoodHash)) {
+      // A bad edit was reverted: what is in force already is this content.
+      lastSeenHash = h;
+      lastSeenProblem = null;
+      log.info("config {}: back to the content of version {}", file, version);
+      return false;
+    }
     ParsedMeshConfig parsed;
     MeshState next;
     try {
@@ -170,6 +181,7 @@ public final class ConfigWatcher implements Closeable {
   private void applyLocked(MeshState next, ParsedMeshConfig parsed, byte[] h) {
     version = next.version();
     lastSeenHash = h;
+    lastGoodHash = h;
     lastSeenProblem = null;
     try {
       holder.apply(next);
@@ -253,7 +265,10 @@ public final class ConfigWatcher implements Closeable {
     long size = Files.size(file);
     if (size > MeshConfigLoader.MAX_DOCUMENT_SIZE) {
       throw new IOException(
-          file + ": file is " + size + " bytes, more than the limit of "
+          file
+              + ": file is "
+              + size
+              + " bytes, more than the limit of "
               + MeshConfigLoader.MAX_DOCUMENT_SIZE);
     }
     return Files.readAllBytes(file);

@@ -57,7 +57,8 @@ public final class CounterFamily implements Collector {
     // Stable order makes scrapes diffable and tests deterministic.
     entries.sort(Comparator.comparing(e -> String.join("\u0000", e.getKey().values)));
     for (Map.Entry<LabelValues, LongAdder> e : entries) {
-      Exposition.sample(out, name, labelNames, e.getKey().values, Long.toString(e.getValue().sum()));
+      Exposition.sample(
+          out, name, labelNames, e.getKey().values, Long.toString(e.getValue().sum()));
     }
   }
 

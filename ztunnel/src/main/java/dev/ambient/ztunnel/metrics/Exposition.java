@@ -18,7 +18,8 @@ final class Exposition {
   }
 
   /** {@code name{a="x",b="y"} value}; label values escaped as the format requires. */
-  static void sample(StringBuilder out, String name, String[] labelNames, String[] values, String value) {
+  static void sample(
+      StringBuilder out, String name, String[] labelNames, String[] values, String value) {
     out.append(name);
     if (labelNames.length > 0) {
       out.append('{');
@@ -53,8 +54,12 @@ final class Exposition {
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'
-          || (i > 0 && c >= '0' && c <= '9');
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || c == '_'
+              || c == ':'
+              || (i > 0 && c >= '0' && c <= '9');
       if (!ok) {
         return false;
       }

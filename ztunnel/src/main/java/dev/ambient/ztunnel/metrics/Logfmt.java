@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * The access-log line format: {@code key=value} pairs separated by single spaces. A value is bare
  * when it is non-empty printable ASCII without space, {@code "}, {@code =} or {@code \}; otherwise
- * it is double-quoted with {@code \\ \" \n \r \t} and {@code \}{@code uXXXX} escapes. {@link #parse}
- * reads exactly what {@link #format} writes.
+ * it is double-quoted with {@code \\ \" \n \r \t} and {@code \}{@code uXXXX} escapes. {@link
+ * #parse} reads exactly what {@link #format} writes.
  */
 public final class Logfmt {
   private Logfmt() {}
@@ -55,7 +55,9 @@ public final class Logfmt {
     out.append('"');
   }
 
-  /** Parses a line written by {@link #format}; throws {@link IllegalArgumentException} otherwise. */
+  /**
+   * Parses a line written by {@link #format}; throws {@link IllegalArgumentException} otherwise.
+   */
   public static Map<String, String> parse(String line) {
     Map<String, String> out = new LinkedHashMap<>();
     int i = 0;

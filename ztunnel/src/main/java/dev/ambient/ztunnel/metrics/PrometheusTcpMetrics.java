@@ -85,20 +85,24 @@ public final class PrometheusTcpMetrics implements TcpMetrics {
     this.registry = registry;
     opened =
         registry.counter(
-            "istio_tcp_connections_opened_total", "The total number of TCP connections opened",
+            "istio_tcp_connections_opened_total",
+            "The total number of TCP connections opened",
             LABELS);
     closed =
         registry.counter(
-            "istio_tcp_connections_closed_total", "The total number of TCP connections closed",
+            "istio_tcp_connections_closed_total",
+            "The total number of TCP connections closed",
             LABELS);
     sentBytes =
         registry.counter(
             "istio_tcp_sent_bytes_total",
-            "The size of total bytes sent during response in case of a TCP connection", LABELS);
+            "The size of total bytes sent during response in case of a TCP connection",
+            LABELS);
     receivedBytes =
         registry.counter(
             "istio_tcp_received_bytes_total",
-            "The size of total bytes received during request in case of a TCP connection", LABELS);
+            "The size of total bytes received during request in case of a TCP connection",
+            LABELS);
   }
 
   public MetricsRegistry registry() {
@@ -175,7 +179,8 @@ public final class PrometheusTcpMetrics implements TcpMetrics {
     private final long startNanos = System.nanoTime();
     private final AtomicBoolean closedOnce = new AtomicBoolean();
 
-    Tracker(ConnectionLabels labels, String[] values, LongAdder requestBytes, LongAdder responseBytes) {
+    Tracker(
+        ConnectionLabels labels, String[] values, LongAdder requestBytes, LongAdder responseBytes) {
       this.labels = labels;
       this.values = values;
       this.requestBytes = requestBytes;
@@ -225,10 +230,14 @@ public final class PrometheusTcpMetrics implements TcpMetrics {
     f.put("src.identity", l.sourcePrincipal() == null ? NO_FLAGS : l.sourcePrincipal().uri());
     f.put("dst.addr", addr(l.destinationAddress()));
     f.put("dst.hbone_addr", addr(l.hboneAddress()));
-    f.put("dst.service", l.destinationService() == null ? NO_FLAGS : l.destinationService().hostname());
+    f.put(
+        "dst.service",
+        l.destinationService() == null ? NO_FLAGS : l.destinationService().hostname());
     f.put("dst.workload", dst == null ? NO_FLAGS : dst.name());
     f.put("dst.namespace", dst == null ? NO_FLAGS : dst.namespace());
-    f.put("dst.identity", l.destinationPrincipal() == null ? NO_FLAGS : l.destinationPrincipal().uri());
+    f.put(
+        "dst.identity",
+        l.destinationPrincipal() == null ? NO_FLAGS : l.destinationPrincipal().uri());
     f.put("direction", l.direction() == null ? NO_FLAGS : l.direction());
     f.put("bytes_sent", Long.toString(sent));
     f.put("bytes_recv", Long.toString(received));

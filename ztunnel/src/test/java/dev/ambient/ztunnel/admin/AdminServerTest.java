@@ -95,7 +95,8 @@ class AdminServerTest {
     JsonObject echo = dump.getAsJsonArray("services").get(0).getAsJsonObject();
     assertThat(echo.get("hostname").getAsString()).isEqualTo("echo.default.svc.cluster.local");
     assertThat(strings(echo.getAsJsonArray("vips"))).containsExactly("127.0.10.1");
-    assertThat(strings(echo.getAsJsonArray("endpoints"))).containsExactly("Kubernetes//Pod/default/server");
+    assertThat(strings(echo.getAsJsonArray("endpoints")))
+        .containsExactly("Kubernetes//Pod/default/server");
     assertThat(echo.getAsJsonArray("ports").get(0).getAsJsonObject().get("targetPort").getAsInt())
         .isEqualTo(8080);
 
@@ -105,18 +106,20 @@ class AdminServerTest {
     assertThat(policy.get("dryRun").getAsBoolean()).isFalse();
     JsonArray clauses =
         policy.getAsJsonArray("rules").get(0).getAsJsonObject().getAsJsonArray("clauses");
-    JsonObject from = clauses.get(0).getAsJsonObject().getAsJsonArray("matches").get(0).getAsJsonObject();
+    JsonObject from =
+        clauses.get(0).getAsJsonObject().getAsJsonArray("matches").get(0).getAsJsonObject();
     assertThat(strings(from.getAsJsonArray("principals")))
         .containsExactly("cluster.local/ns/default/sa/sleep");
     assertThat(strings(from.getAsJsonArray("notSourceIps"))).containsExactly("fd00::/8");
-    JsonObject to = clauses.get(1).getAsJsonObject().getAsJsonArray("matches").get(0).getAsJsonObject();
+    JsonObject to =
+        clauses.get(1).getAsJsonObject().getAsJsonArray("matches").get(0).getAsJsonObject();
     assertThat(to.getAsJsonArray("destinationPorts").get(0).getAsInt()).isEqualTo(8080);
 
     JsonObject c = dump.getAsJsonArray("certificates").get(0).getAsJsonObject();
     assertThat(c.keySet())
-        .containsExactlyInAnyOrder("identity", "serial", "notBefore", "notAfter", "state", "lastError");
-    assertThat(c.get("serial").getAsString())
-        .isEqualTo(cert.leaf().getSerialNumber().toString(16));
+        .containsExactlyInAnyOrder(
+            "identity", "serial", "notBefore", "notAfter", "state", "lastError");
+    assertThat(c.get("serial").getAsString()).isEqualTo(cert.leaf().getSerialNumber().toString(16));
     assertThat(c.get("notAfter").getAsString()).isEqualTo(cert.notAfter().toString());
     assertThat(c.get("lastError").isJsonNull()).isTrue();
 
@@ -133,9 +136,17 @@ class AdminServerTest {
     ConnectionTracker t =
         metrics.open(
             new ConnectionLabels(
-                ConnectionLabels.DESTINATION, "inbound", state.workloads().get(0),
-                state.workloads().get(0).identity(), state.workloads().get(1), null, null, true,
-                null, null, null));
+                ConnectionLabels.DESTINATION,
+                "inbound",
+                state.workloads().get(0),
+                state.workloads().get(0).identity(),
+                state.workloads().get(1),
+                null,
+                null,
+                true,
+                null,
+                null,
+                null));
     t.sent(1234);
     t.received(99);
     t.close("-", null);

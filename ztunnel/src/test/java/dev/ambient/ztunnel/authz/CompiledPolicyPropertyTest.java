@@ -30,10 +30,18 @@ class CompiledPolicyPropertyTest {
 
   private static final String[] NAMESPACES = {"default", "prod", "prod-eu", "x"};
   private static final String[] CIDRS = {
-    "10.0.0.0/8", "10.1.0.0/16", "10.1.2.3", "0.0.0.0/0", "fd00::/8", "fd00:1::/32", "::1",
+    "10.0.0.0/8",
+    "10.1.0.0/16",
+    "10.1.2.3",
+    "0.0.0.0/0",
+    "fd00::/8",
+    "fd00:1::/32",
+    "::1",
     "192.168.0.0/23",
   };
-  private static final String[] IPS = {"10.1.2.3", "10.2.0.1", "11.0.0.1", "fd00:1::5", "::1", "192.168.1.1"};
+  private static final String[] IPS = {
+    "10.1.2.3", "10.2.0.1", "11.0.0.1", "fd00:1::5", "::1", "192.168.1.1"
+  };
 
   @Test
   void compiledMatchingAgreesWithTheModel() {
@@ -67,7 +75,9 @@ class CompiledPolicyPropertyTest {
 
   private static boolean reference(Match m, ConnectionContext c) {
     String principal =
-        c.sourcePrincipal() == null ? null : c.sourcePrincipal().uri().substring("spiffe://".length());
+        c.sourcePrincipal() == null
+            ? null
+            : c.sourcePrincipal().uri().substring("spiffe://".length());
     String ns = c.sourcePrincipal() == null ? null : c.sourcePrincipal().namespace();
     return strings(m.namespaces(), m.notNamespaces(), ns)
         && strings(m.principals(), m.notPrincipals(), principal)
@@ -113,7 +123,10 @@ class CompiledPolicyPropertyTest {
     return StringMatch.parseIstio(
         pick(
             new String[] {
-              "cluster.local/ns/default/sa/a", "cluster.local/ns/prod/*", "*/sa/b", "*",
+              "cluster.local/ns/default/sa/a",
+              "cluster.local/ns/prod/*",
+              "*/sa/b",
+              "*",
               "spiffe://cluster.local/ns/x/sa/a"
             }));
   }

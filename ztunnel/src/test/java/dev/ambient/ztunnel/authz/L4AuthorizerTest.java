@@ -96,8 +96,16 @@ class L4AuthorizerTest {
     Match yes = Match.any();
     Match no =
         new Match(
-            List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-            List.of(1), List.of());
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(1),
+            List.of());
     assertThat(allowedBy(new Rule(List.of()))).as("no clauses matches all").isTrue();
     assertThat(allowedBy(new Rule(List.of(new Clause(List.of()))))).as("empty clause").isFalse();
     assertThat(allowedBy(Rule.never())).isFalse();
@@ -139,7 +147,8 @@ class L4AuthorizerTest {
 
   @Test
   void notPrincipals() {
-    assertThat(allowedFrom("{notPrincipals: [cluster.local/ns/default/sa/sleep]}", SLEEP)).isFalse();
+    assertThat(allowedFrom("{notPrincipals: [cluster.local/ns/default/sa/sleep]}", SLEEP))
+        .isFalse();
     assertThat(allowedFrom("{notPrincipals: [cluster.local/ns/default/sa/sleep]}", PROD)).isTrue();
     assertThat(allowedFrom("{notPrincipals: [\"*\"]}", SLEEP)).isFalse();
     assertThat(allowedFrom("{notPrincipals: [\"*\"]}", null)).as("plaintext: holds").isTrue();
@@ -176,41 +185,64 @@ class L4AuthorizerTest {
     assertThat(allowedFrom("{notIpBlocks: [\"10.0.0.0/8\"]}", SLEEP, "10.0.0.1")).isFalse();
     assertThat(allowedFrom("{notIpBlocks: [\"10.0.0.0/8\"]}", SLEEP, "12.0.0.1")).isTrue();
     assertThat(allowedFrom("{notIpBlocks: [\"fd00::/8\"]}", SLEEP, "fd12::1")).isFalse();
-    assertThat(allowedFrom("{ipBlocks: [\"10.0.0.0/8\"], notIpBlocks: [\"10.1.0.0/16\"]}", SLEEP,
-            "10.1.0.1"))
+    assertThat(
+            allowedFrom(
+                "{ipBlocks: [\"10.0.0.0/8\"], notIpBlocks: [\"10.1.0.0/16\"]}", SLEEP, "10.1.0.1"))
         .isFalse();
   }
 
   @Test
   void destinationPortsAndNotPorts() {
-    MeshState s = state(policy("p", "default", "ALLOW",
-        "[{to: [{operation: {ports: [\"80\", \"443\"], notPorts: [\"443\"]}}]}]"));
+    MeshState s =
+        state(
+            policy(
+                "p",
+                "default",
+                "ALLOW",
+                "[{to: [{operation: {ports: [\"80\", \"443\"], notPorts: [\"443\"]}}]}]"));
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 80).allowed()).isTrue();
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 443).allowed()).isFalse();
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 8080).allowed()).isFalse();
-    MeshState n = state(policy("p", "default", "ALLOW", "[{to: [{operation: {notPorts: [\"22\"]}}]}]"));
+    MeshState n =
+        state(policy("p", "default", "ALLOW", "[{to: [{operation: {notPorts: [\"22\"]}}]}]"));
     assertThat(check(n, "server", SLEEP, "127.0.5.1", 22).allowed()).isFalse();
     assertThat(check(n, "server", SLEEP, "127.0.5.1", 23).allowed()).isTrue();
   }
 
   @Test
   void whenConditionsAreAndedAndCoverDestinationIp() {
-    MeshState s = state(policy("p", "default", "ALLOW", """
+    MeshState s =
+        state(
+            policy(
+                "p",
+                "default",
+                "ALLOW",
+                """
         [{when: [{key: destination.ip, values: ["127.0.2.1"]},
                  {key: source.principal, notValues: ["cluster.local/ns/prod-eu/sa/api"]}]}]"""));
     assertThat(check(s, "server", SLEEP, "127.0.5.1", "127.0.2.1", 80).allowed()).isTrue();
     assertThat(check(s, "server", PROD, "127.0.5.1", "127.0.2.1", 80).allowed()).isFalse();
     assertThat(check(s, "server", SLEEP, "127.0.5.1", "fd00::2", 80).allowed()).isFalse();
-    MeshState v6 = state(policy("p", "default", "ALLOW",
-        "[{when: [{key: destination.ip, notValues: [\"fd00::/16\"]}]}]"));
+    MeshState v6 =
+        state(
+            policy(
+                "p",
+                "default",
+                "ALLOW",
+                "[{when: [{key: destination.ip, notValues: [\"fd00::/16\"]}]}]"));
     assertThat(check(v6, "server", SLEEP, "127.0.5.1", "fd00::2", 80).allowed()).isFalse();
     assertThat(check(v6, "server", SLEEP, "127.0.5.1", "127.0.2.1", 80).allowed()).isTrue();
   }
 
   @Test
   void fromAndToAreAnded() {
-    MeshState s = state(policy("p", "default", "ALLOW",
-        "[{from: [{source: {namespaces: [default]}}], to: [{operation: {ports: [\"80\"]}}]}]"));
+    MeshState s =
+        state(
+            policy(
+                "p",
+                "default",
+                "ALLOW",
+                "[{from: [{source: {namespaces: [default]}}], to: [{operation: {ports: [\"80\"]}}]}]"));
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 80).allowed()).isTrue();
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 81).allowed()).isFalse();
     assertThat(check(s, "server", PROD, "127.0.5.1", 80).allowed()).isFalse();
@@ -220,21 +252,31 @@ class L4AuthorizerTest {
 
   @Test
   void allowRuleWithL7FieldsNeverMatchesSoTheWorkloadIsDenied() {
-    MeshState s = state(policy("p", "default", "ALLOW",
-        "[{from: [{source: {namespaces: [default]}}], to: [{operation: {methods: [GET]}}]}]"));
+    MeshState s =
+        state(
+            policy(
+                "p",
+                "default",
+                "ALLOW",
+                "[{from: [{source: {namespaces: [default]}}], to: [{operation: {methods: [GET]}}]}]"));
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 80))
         .isEqualTo(Decision.deny("no ALLOW policy matched"));
   }
 
   @Test
   void denyRuleWithL7FieldsDropsThemAndDeniesWhatRemains() {
-    MeshState s = state(policy("d", "default", "DENY",
-        "[{from: [{source: {namespaces: [default]}}], to: [{operation: {methods: [GET]}}]}]"));
+    MeshState s =
+        state(
+            policy(
+                "d",
+                "default",
+                "DENY",
+                "[{from: [{source: {namespaces: [default]}}], to: [{operation: {methods: [GET]}}]}]"));
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 80))
         .isEqualTo(Decision.deny("denied by policy default/d"));
     assertThat(check(s, "server", PROD, "127.0.5.1", 80).allowed()).isTrue();
-    MeshState onlyL7 = state(policy("d", "default", "DENY",
-        "[{from: [{source: {requestPrincipals: [\"*\"]}}]}]"));
+    MeshState onlyL7 =
+        state(policy("d", "default", "DENY", "[{from: [{source: {requestPrincipals: [\"*\"]}}]}]"));
     assertThat(check(onlyL7, "server", PROD, "127.0.5.1", 80).allowed()).isFalse();
     assertThat(check(onlyL7, "server", null, "127.0.5.1", 80).allowed()).isFalse();
   }
@@ -252,7 +294,9 @@ class L4AuthorizerTest {
     assertThat(check(ns, "server", SLEEP, "127.0.5.1", 80).allowed()).isFalse();
     assertThat(check(ns, "other", SLEEP, "127.0.5.1", 80).allowed()).isTrue();
 
-    MeshState sel = state("""
+    MeshState sel =
+        state(
+            """
         - metadata: {name: s, namespace: default}
           spec: {selector: {matchLabels: {app: server}}, action: DENY, rules: [{}]}
         """);
@@ -270,7 +314,9 @@ class L4AuthorizerTest {
     appender.start();
     logger.addAppender(appender);
     try {
-      MeshState s = state("""
+      MeshState s =
+          state(
+              """
           - metadata: {name: dry, namespace: default, annotations: {istio.io/dry-run: "true"}}
             spec: {action: DENY, rules: [{}]}
           - metadata: {name: dry-allow, namespace: default, annotations: {istio.io/dry-run: "true"}}
@@ -281,7 +327,8 @@ class L4AuthorizerTest {
       assertThat(appender.list)
           .extracting(ILoggingEvent::getFormattedMessage)
           .anySatisfy(m -> assertThat(m).contains("dry-run policy default/dry (DENY) matched"))
-          .anySatisfy(m -> assertThat(m).contains("would be denied (denied by policy default/dry)"));
+          .anySatisfy(
+              m -> assertThat(m).contains("would be denied (denied by policy default/dry)"));
     } finally {
       logger.detachAppender(appender);
     }
@@ -291,8 +338,13 @@ class L4AuthorizerTest {
 
   @Test
   void plaintextCallerOnlyPassesIdentityFreeConditions() {
-    MeshState s = state(policy("p", "default", "ALLOW",
-        "[{from: [{source: {principals: [\"*\"]}}, {source: {ipBlocks: [\"127.0.9.0/24\"]}}]}]"));
+    MeshState s =
+        state(
+            policy(
+                "p",
+                "default",
+                "ALLOW",
+                "[{from: [{source: {principals: [\"*\"]}}, {source: {ipBlocks: [\"127.0.9.0/24\"]}}]}]"));
     assertThat(check(s, "server", null, "127.0.9.9", 80).allowed()).isTrue();
     assertThat(check(s, "server", null, "127.0.5.1", 80).allowed()).isFalse();
     assertThat(check(s, "server", SLEEP, "127.0.5.1", 80).allowed()).isTrue();
@@ -313,7 +365,8 @@ class L4AuthorizerTest {
     assertThat(authorizer.check(s, null, ctx(SLEEP, "127.0.5.1", "127.0.2.1", 80)).allowed())
         .isFalse();
     ConnectionContext noIps = new ConnectionContext(SLEEP, null, null, 80);
-    MeshState p = state(policy("p", "default", "ALLOW", "[{from: [{source: {ipBlocks: [\"0.0.0.0/0\"]}}]}]"));
+    MeshState p =
+        state(policy("p", "default", "ALLOW", "[{from: [{source: {ipBlocks: [\"0.0.0.0/0\"]}}]}]"));
     assertThat(authorizer.check(p, workload(p, "server"), noIps).allowed()).isFalse();
   }
 
@@ -330,8 +383,7 @@ class L4AuthorizerTest {
 
   private Decision check(MeshState s, String workload, SpiffeId who, String srcIp, int port) {
     Workload w = workload(s, workload);
-    return authorizer.check(
-        s, w, ctx(who, srcIp, w.addresses().get(0).getHostAddress(), port));
+    return authorizer.check(s, w, ctx(who, srcIp, w.addresses().get(0).getHostAddress(), port));
   }
 
   private Decision check(
@@ -348,8 +400,14 @@ class L4AuthorizerTest {
   }
 
   static String policy(String name, String ns, String action, String rules) {
-    return "- metadata: {name: " + name + ", namespace: " + ns + "}\n  spec:\n    action: " + action
-        + "\n" + (rules == null ? "" : "    rules: " + rules.replace("\n", "\n      ") + "\n");
+    return "- metadata: {name: "
+        + name
+        + ", namespace: "
+        + ns
+        + "}\n  spec:\n    action: "
+        + action
+        + "\n"
+        + (rules == null ? "" : "    rules: " + rules.replace("\n", "\n      ") + "\n");
   }
 
   static MeshState state(String policies) {

@@ -1,10 +1,10 @@
 package dev.ambient.ztunnel.metrics;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashSet;
 
 /**
  * A strict reader of the Prometheus text format 0.0.4 for tests: every sample line must belong to a
@@ -29,7 +29,8 @@ public final class ExpositionReader {
       }
       if (line.startsWith("# TYPE ")) {
         String[] p = line.substring(7).split(" ");
-        if (p.length != 2 || !Set.of("counter", "gauge", "histogram", "summary", "untyped").contains(p[1])) {
+        if (p.length != 2
+            || !Set.of("counter", "gauge", "histogram", "summary", "untyped").contains(p[1])) {
           throw new IllegalArgumentException("bad TYPE line: " + line);
         }
         types.put(p[0], p[1]);

@@ -11,7 +11,6 @@ import dev.ambient.api.model.Service;
 import dev.ambient.api.model.ServicePort;
 import dev.ambient.api.model.TunnelProtocol;
 import dev.ambient.api.model.Workload;
-import dev.ambient.api.spiffe.SpiffeId;
 import dev.ambient.ztunnel.metrics.ExpositionReader.Series;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -22,13 +21,20 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 class PrometheusTcpMetricsTest {
-  static final Workload CLIENT = workload("client", "default", "sleep", Map.of("app", "sleep", "version", "v1"));
+  static final Workload CLIENT =
+      workload("client", "default", "sleep", Map.of("app", "sleep", "version", "v1"));
   static final Workload SERVER = workload("server", "prod", "echo", Map.of("app", "echo"));
   static final Service ECHO =
       new Service(
-          "echo", "prod", "echo.prod.svc.cluster.local", List.of(IpLiteral.parse("127.0.10.1")),
-          List.of(new ServicePort(80, 8080)), List.of(SERVER.uid()), LoadBalancing.ROUND_ROBIN,
-          null, List.of());
+          "echo",
+          "prod",
+          "echo.prod.svc.cluster.local",
+          List.of(IpLiteral.parse("127.0.10.1")),
+          List.of(new ServicePort(80, 8080)),
+          List.of(SERVER.uid()),
+          LoadBalancing.ROUND_ROBIN,
+          null,
+          List.of());
 
   final PrometheusTcpMetrics metrics = new PrometheusTcpMetrics();
   final ListAppender<ILoggingEvent> access = new ListAppender<>();
@@ -101,7 +107,8 @@ class PrometheusTcpMetricsTest {
   @Test
   void labelValuesAreEscaped() {
     Workload odd = workload("a\"b\\c\nd", "default", "sa", Map.of());
-    metrics.open(
+    metrics
+        .open(
             new ConnectionLabels(
                 "source", "outbound", odd, null, null, null, null, false, null, null, null))
         .close("-", null);
@@ -196,8 +203,17 @@ class PrometheusTcpMetricsTest {
 
   static Workload workload(String name, String ns, String sa, Map<String, String> labels) {
     return new Workload(
-        "Kubernetes//Pod/" + ns + "/" + name, name, ns, sa, "node-a", "cluster.local",
-        List.of(IpLiteral.parse("127.0.1.1")), TunnelProtocol.HBONE, null,
-        labels.getOrDefault("app", null), labels.getOrDefault("version", null), labels);
+        "Kubernetes//Pod/" + ns + "/" + name,
+        name,
+        ns,
+        sa,
+        "node-a",
+        "cluster.local",
+        List.of(IpLiteral.parse("127.0.1.1")),
+        TunnelProtocol.HBONE,
+        null,
+        labels.getOrDefault("app", null),
+        labels.getOrDefault("version", null),
+        labels);
   }
 }
