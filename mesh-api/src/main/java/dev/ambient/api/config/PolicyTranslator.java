@@ -281,6 +281,8 @@ final class PolicyTranslator {
     }
     serviceAccounts(s, "serviceAccounts", b.principals);
     serviceAccounts(s, "notServiceAccounts", b.notPrincipals);
+    s.stringList("requestPrincipals");
+    s.stringList("notRequestPrincipals");
     l7(s, l7, "requestPrincipals", "notRequestPrincipals");
   }
 
@@ -299,7 +301,10 @@ final class PolicyTranslator {
   private Match condition(YamlMap c, List<String> l7) {
     c.rejectUnknown(CONDITION_KEYS);
     String key = c.requiredString("key");
-    if (c.list("values").isEmpty() && c.list("notValues").isEmpty()) {
+    if (!c.hasNonEmptyList("values")
+        && !c.hasNonEmptyList("notValues")
+        && !(c.has("values") && !(c.raw("values") instanceof List))
+        && !(c.has("notValues") && !(c.raw("notValues") instanceof List))) {
       r.field(c.path("values"), "one of values or notValues must be non-empty");
     }
     if (key == null) {
@@ -358,13 +363,8 @@ final class PolicyTranslator {
 
   private void requireSomething(YamlMap m, Set<String> keys) {
     for (String k : keys) {
-      if (!m.list(k).isEmpty()) {
-        return;
-      }
-    }
-    for (String k : keys) {
-      if (m.has(k) && !(m.raw(k) instanceof List)) {
-        return; // a type error has been reported for it
+      if (m.hasNonEmptyList(k) || (m.has(k) && !(m.raw(k) instanceof List))) {
+        return; // a non-empty field, or a type error reported where the field is read
       }
     }
     r.field(m.path(), "must set at least one non-empty field");
@@ -372,7 +372,7 @@ final class PolicyTranslator {
 
   private void l7(YamlMap m, List<String> l7, String... keys) {
     for (String k : keys) {
-      if (!m.list(k).isEmpty()) {
+      if (m.hasNonEmptyList(k)) {
         l7.add(m.path(k));
       }
     }

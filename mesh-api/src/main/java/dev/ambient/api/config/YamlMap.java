@@ -113,6 +113,11 @@ final class YamlMap {
     return p;
   }
 
+  /** Whether the key holds a non-empty list; reports nothing (for checks that only look). */
+  boolean hasNonEmptyList(String key) {
+    return map.get(key) instanceof List<?> l && !l.isEmpty();
+  }
+
   /** The list under the key, or an empty list when absent or wrong (reported). */
   List<?> list(String key) {
     Object v = map.get(key);

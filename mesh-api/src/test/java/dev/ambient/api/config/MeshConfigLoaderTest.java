@@ -388,6 +388,39 @@ class MeshConfigLoaderTest {
   }
 
   @Test
+  void wrongTypesInPoliciesAreReportedOnceEach() {
+    String yaml =
+        """
+        authorizationPolicies:
+        - metadata: {name: p, namespace: default}
+          spec:
+            rules:
+            - from: [{source: {principals: a, requestPrincipals: b}}]
+              to: [{operation: {methods: GET}}]
+              when: [{key: source.ip, values: 1.2.3.4}]
+            - from: "x"
+              to: [{operation: 5}]
+              when: [7]
+        """;
+    assertThat(problems(yaml))
+        .containsExactly(
+            "authorizationPolicies[0] (default/p): field spec.rules[0].from[0].source.principals:"
+                + " expected a list, got a string",
+            "authorizationPolicies[0] (default/p): field"
+                + " spec.rules[0].from[0].source.requestPrincipals: expected a list, got a string",
+            "authorizationPolicies[0] (default/p): field spec.rules[0].to[0].operation.methods:"
+                + " expected a list, got a string",
+            "authorizationPolicies[0] (default/p): field spec.rules[0].when[0].values: expected a"
+                + " list, got a string",
+            "authorizationPolicies[0] (default/p): field spec.rules[1].from: expected a list, got a"
+                + " string",
+            "authorizationPolicies[0] (default/p): field spec.rules[1].to[0].operation: expected a"
+                + " map, got a number",
+            "authorizationPolicies[0] (default/p): field spec.rules[1].when[0]: expected a map, got"
+                + " a number");
+  }
+
+  @Test
   void reportsDuplicatesAndDanglingReferences() {
     String yaml =
         """
@@ -516,7 +549,7 @@ class MeshConfigLoaderTest {
       try {
         MeshConfigLoader.parse(yaml.toString(), "fuzz");
       } catch (InvalidMeshConfigException e) {
-        assertThat(e.problems()).isNotEmpty();
+        assertThat(e.problems()).isNotEmpty().doesNotHaveDuplicates();
       }
     }
   }
@@ -549,6 +582,7 @@ class MeshConfigLoaderTest {
     try {
       MeshConfigLoader.parse(yaml, "t");
     } catch (InvalidMeshConfigException e) {
+      assertThat(e.problems()).as("each problem reported once").doesNotHaveDuplicates();
       return e.problems();
     }
     throw new AssertionError("expected the configuration to be rejected:\n" + yaml);

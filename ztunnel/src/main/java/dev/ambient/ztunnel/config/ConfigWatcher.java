@@ -61,6 +61,7 @@ public final class ConfigWatcher implements Closeable {
 
   /** Hash of the content of the state in force. */
   private byte[] lastGoodHash;
+
   private long version;
 
   public ConfigWatcher(Path file, StateHolder holder) {

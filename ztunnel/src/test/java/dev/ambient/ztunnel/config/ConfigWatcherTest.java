@@ -70,9 +70,7 @@ class ConfigWatcherTest {
     try (ConfigWatcher w = new ConfigWatcher(file, holder, Duration.ofMillis(100))) {
       w.start();
       Files.writeString(file, TWO); // not atomic: a torn read may be applied first, then this
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> holder.current().workloads().size() == 2);
+      await().atMost(Duration.ofSeconds(30)).until(() -> holder.current().workloads().size() == 2);
       assertThat(holder.current().version()).isGreaterThanOrEqualTo(2);
     }
   }
