@@ -80,6 +80,7 @@ final class PolicyTranslator {
 
   private AuthorizationPolicy translate(Object raw) {
     int before = r.count();
+    int notesBefore = notes.size();
     YamlMap top = YamlMap.of(raw, "", r);
     if (top == null) {
       return null;
@@ -167,6 +168,11 @@ final class PolicyTranslator {
     }
     if (r.count() != before) {
       return null;
+    }
+    boolean skipped = actionText.equals("AUDIT") || actionText.equals("CUSTOM") || targeted;
+    if (skipped) {
+      // Rule notes (L7 fields) do not matter for a policy that is not used at L4.
+      notes.subList(notesBefore, notes.size()).clear();
     }
     if (actionText.equals("AUDIT") || actionText.equals("CUSTOM")) {
       notes.add(r.object() + ": action " + actionText + " is not enforced at L4 (skipped)");
