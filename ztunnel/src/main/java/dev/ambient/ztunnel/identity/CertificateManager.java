@@ -54,7 +54,8 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
   private static final class Entry {
     final SpiffeId id;
     WorkloadCertificate current;
-    CompletableFuture<WorkloadCertificate> waiters;
+    /** One future per caller waiting for the in-flight fetch (none if the list is empty). */
+    final List<CompletableFuture<WorkloadCertificate>> waiters = new ArrayList<>();
     boolean fetching;
     int failures;
     String lastError;
@@ -120,7 +121,7 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
       if (e.hasValid(clock.instant())) {
         return CompletableFuture.completedFuture(e.current);
       }
-      if (e.waiters == null) {
+      if (e.waiters.isEmpty()) {
         if (e.failures > 0 && !e.fetching) {
           // Backing off after a failure: answer now rather than park the caller for minutes.
           return CompletableFuture.failedFuture(
@@ -132,13 +133,13 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
                       + "; next attempt at "
                       + e.nextAttempt));
         }
-        e.waiters = new CompletableFuture<>();
         if (!e.fetching) {
           startOrQueue(e, toStart);
         }
       }
-      // A copy, so one caller cancelling or completing it cannot affect the others.
-      answer = e.waiters.copy();
+      // A future per caller, so one caller cancelling its own cannot affect the others.
+      answer = new CompletableFuture<>();
+      e.waiters.add(answer);
     }
     launch(toStart);
     return answer;
@@ -209,10 +210,8 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
   private void dropLocked(Entry e, List<CompletableFuture<WorkloadCertificate>> orphaned) {
     e.cancelTimer();
     queue.remove(e);
-    if (e.waiters != null) {
-      orphaned.add(e.waiters);
-      e.waiters = null;
-    }
+    orphaned.addAll(e.waiters);
+    e.waiters.clear();
   }
 
   private static void failAll(List<CompletableFuture<WorkloadCertificate>> futures, String why) {
@@ -262,7 +261,7 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
       cause = new IllegalStateException("fetcher returned a certificate for the wrong identity");
     }
     List<Entry> toStart = new ArrayList<>();
-    CompletableFuture<WorkloadCertificate> waiters = null;
+    List<CompletableFuture<WorkloadCertificate>> waiters = List.of();
     WorkloadCertificate answer = null;
     Throwable failure = null;
     synchronized (this) {
@@ -270,8 +269,8 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
       e.fetching = false;
       if (!closed && entries.get(e.id) == e) {
         Instant now = clock.instant();
-        waiters = e.waiters;
-        e.waiters = null;
+        waiters = List.copyOf(e.waiters);
+        e.waiters.clear();
         if (cause == null) {
           e.current = cert;
           e.failures = 0;
@@ -309,11 +308,11 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
         toStart.add(queue.poll());
       }
     }
-    if (waiters != null) {
+    for (CompletableFuture<WorkloadCertificate> w : waiters) {
       if (answer != null) {
-        waiters.complete(answer);
+        w.complete(answer);
       } else {
-        waiters.completeExceptionally(failure);
+        w.completeExceptionally(failure);
       }
     }
     launch(toStart);
