@@ -75,7 +75,8 @@ public final class BootstrapTokens implements CallerAuthenticator {
       StringBuilder text = new StringBuilder("# node sha256(token), written by ./mesh ca token\n");
       lines.forEach((n, h) -> text.append(n).append(' ').append(h).append('\n'));
       // Token file first: if the hash write fails, the old token keeps working.
-      SecureFiles.write(target, (token + "\n").getBytes(StandardCharsets.US_ASCII), SecureFiles.PRIVATE);
+      SecureFiles.write(
+          target, (token + "\n").getBytes(StandardCharsets.US_ASCII), SecureFiles.PRIVATE);
       SecureFiles.write(
           hashFile, text.toString().getBytes(StandardCharsets.US_ASCII), SecureFiles.PRIVATE);
     } catch (IOException e) {

@@ -65,28 +65,47 @@ public final class CaCommand implements Callable<Integer> {
     @ParentCommand CaCommand parent;
     @Spec CommandSpec spec;
 
-    @Option(names = "--state-dir", defaultValue = DEFAULT_STATE_DIR, description = "CA state (root, tokens). Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--state-dir",
+        defaultValue = DEFAULT_STATE_DIR,
+        description = "CA state (root, tokens). Default: ${DEFAULT-VALUE}")
     Path stateDir;
 
-    @Option(names = "--trust-domain", defaultValue = "cluster.local", description = "Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--trust-domain",
+        defaultValue = "cluster.local",
+        description = "Default: ${DEFAULT-VALUE}")
     String trustDomain;
 
-    @Option(names = "--listen", defaultValue = "127.0.0.1:15012", description = "host:port. Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--listen",
+        defaultValue = "127.0.0.1:15012",
+        description = "host:port. Default: ${DEFAULT-VALUE}")
     String listen;
 
-    @Option(names = "--max-ttl", defaultValue = "24h", description = "Longest leaf lifetime (e.g. 24h, 30m, 90s). Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--max-ttl",
+        defaultValue = "24h",
+        description = "Longest leaf lifetime (e.g. 24h, 30m, 90s). Default: ${DEFAULT-VALUE}")
     String maxTtl;
 
-    @Option(names = "--config", required = true, description = "Mesh YAML: which workloads run on which node.")
+    @Option(
+        names = "--config",
+        required = true,
+        description = "Mesh YAML: which workloads run on which node.")
     Path config;
 
-    @Option(names = "--ca-cert", description = "Signer certificate (instead of the state dir's own root).")
+    @Option(
+        names = "--ca-cert",
+        description = "Signer certificate (instead of the state dir's own root).")
     Path caCert;
 
     @Option(names = "--ca-key", description = "Signer key (0600).")
     Path caKey;
 
-    @Option(names = "--ca-chain", description = "Further intermediates, closest to the signer first.")
+    @Option(
+        names = "--ca-chain",
+        description = "Further intermediates, closest to the signer first.")
     Path caChain;
 
     @Option(names = "--root-cert", description = "Root bundle the signer chains to.")
@@ -122,7 +141,8 @@ public final class CaCommand implements Callable<Integer> {
         out.println("CA root certificate: " + rootPath.toAbsolutePath());
         out.println("CA state dir: " + stateDir.toAbsolutePath());
         out.println("CA trust domain: " + trustDomain + ", max TTL " + ttl);
-        out.println("CA listening on " + address.getAddress().getHostAddress() + ":" + server.port());
+        out.println(
+            "CA listening on " + address.getAddress().getHostAddress() + ":" + server.port());
         out.flush();
         try {
           server.awaitTermination();
@@ -151,20 +171,27 @@ public final class CaCommand implements Callable<Integer> {
   static final class Token implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--state-dir", defaultValue = DEFAULT_STATE_DIR, description = "Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--state-dir",
+        defaultValue = DEFAULT_STATE_DIR,
+        description = "Default: ${DEFAULT-VALUE}")
     Path stateDir;
 
     @Option(names = "--node", required = true, description = "Node name.")
     String node;
 
-    @Option(names = "--out", description = "Token file (0600). Default: <state-dir>/tokens/<node>.token")
+    @Option(
+        names = "--out",
+        description = "Token file (0600). Default: <state-dir>/tokens/<node>.token")
     Path out;
 
     @Override
     public Integer call() {
       try {
         Path written = BootstrapTokens.issue(stateDir, node, out);
-        spec.commandLine().getOut().println("token for node " + node + " written to " + written.toAbsolutePath());
+        spec.commandLine()
+            .getOut()
+            .println("token for node " + node + " written to " + written.toAbsolutePath());
         return 0;
       } catch (CaStateException e) {
         spec.commandLine().getErr().println("ca token: " + e.getMessage());
@@ -176,17 +203,27 @@ public final class CaCommand implements Callable<Integer> {
   @Command(
       name = "rotate-root",
       mixinStandardHelpOptions = true,
-      description = "Make a new root; the old one stays trusted for --overlap. A running CA picks it up.")
+      description =
+          "Make a new root; the old one stays trusted for --overlap. A running CA picks it up.")
   static final class RotateRoot implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--state-dir", defaultValue = DEFAULT_STATE_DIR, description = "Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--state-dir",
+        defaultValue = DEFAULT_STATE_DIR,
+        description = "Default: ${DEFAULT-VALUE}")
     Path stateDir;
 
-    @Option(names = "--trust-domain", defaultValue = "cluster.local", description = "Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--trust-domain",
+        defaultValue = "cluster.local",
+        description = "Default: ${DEFAULT-VALUE}")
     String trustDomain;
 
-    @Option(names = "--overlap", defaultValue = "24h", description = "How long the old root stays trusted. Default: ${DEFAULT-VALUE}")
+    @Option(
+        names = "--overlap",
+        defaultValue = "24h",
+        description = "How long the old root stays trusted. Default: ${DEFAULT-VALUE}")
     String overlap;
 
     @Override
@@ -215,7 +252,9 @@ public final class CaCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms} or ISO-8601 ({@code PT24H}). */
+  /**
+   * {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms} or ISO-8601 ({@code PT24H}).
+   */
   static Duration parseDuration(String option, String text) {
     String t = text.strip().toLowerCase(Locale.ROOT);
     try {

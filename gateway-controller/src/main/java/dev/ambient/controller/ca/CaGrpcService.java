@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * caller's node may hold the identity, sign. Logs one line per decision (node, identity, serial,
  * outcome), never keys or CSR bodies. Must run behind {@link CallerAuthInterceptor}.
  */
-public final class CaGrpcService extends IstioCertificateServiceGrpc.IstioCertificateServiceImplBase {
+public final class CaGrpcService
+    extends IstioCertificateServiceGrpc.IstioCertificateServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(CaGrpcService.class);
 
   private final CertificateAuthority ca;
@@ -36,14 +37,16 @@ public final class CaGrpcService extends IstioCertificateServiceGrpc.IstioCertif
     if (node == null) {
       // Wired without the interceptor: fail closed, never issue anonymously.
       log.warn("CA decision: node=- identity=- outcome=UNAUTHENTICATED (no authenticated caller)");
-      response.onError(Status.UNAUTHENTICATED.withDescription("caller not authenticated").asException());
+      response.onError(
+          Status.UNAUTHENTICATED.withDescription("caller not authenticated").asException());
       return;
     }
     ValidatedCsr csr;
     try {
       csr = validator.validate(request.getCsr());
     } catch (CsrRejectedException e) {
-      log.info("CA decision: node={} identity=- outcome=INVALID_ARGUMENT ({})", node, e.getMessage());
+      log.info(
+          "CA decision: node={} identity=- outcome=INVALID_ARGUMENT ({})", node, e.getMessage());
       response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
       return;
     }

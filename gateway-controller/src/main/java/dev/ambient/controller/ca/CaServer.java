@@ -57,7 +57,8 @@ public final class CaServer implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("CA server already started");
     }
-    keyManager = new ServingKeyManager(ca, DNS_NAMES, servingIps(listen.getAddress()), Clock.systemUTC());
+    keyManager =
+        new ServingKeyManager(ca, DNS_NAMES, servingIps(listen.getAddress()), Clock.systemUTC());
     SslContext ssl =
         GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager))
             .protocols("TLSv1.3")
@@ -75,7 +76,8 @@ public final class CaServer implements AutoCloseable {
     try {
       s.start();
     } catch (IOException e) {
-      throw new IOException("CA server cannot listen on " + describe(listen) + ": " + e.getMessage(), e);
+      throw new IOException(
+          "CA server cannot listen on " + describe(listen) + ": " + e.getMessage(), e);
     }
     server = s;
     renewer =
@@ -94,7 +96,8 @@ public final class CaServer implements AutoCloseable {
     try {
       keyManager.renewIfDue();
     } catch (RuntimeException e) {
-      log.warn("CA serving certificate renewal failed, keeping the current one: {}", e.getMessage());
+      log.warn(
+          "CA serving certificate renewal failed, keeping the current one: {}", e.getMessage());
     }
   }
 

@@ -40,6 +40,7 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
           new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(Context.current().withValue(NODE, node.get()), call, headers, next);
+    return Contexts.interceptCall(
+        Context.current().withValue(NODE, node.get()), call, headers, next);
   }
 }

@@ -34,10 +34,10 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
  * Signs workload leaves: SPIFFE URI SAN only (critical, the subject is empty), serverAuth +
  * clientAuth, digitalSignature | keyEncipherment, CA:false, AKI/SKI, random 128-bit serial.
  *
- * <p>Lifetime: the requested one (0 or negative = the maximum), capped by the maximum TTL and by the
- * signer's own expiry. notBefore is back-dated by a minute for clock skew, but by at most a quarter
- * of the lifetime so that a short-lived certificate's half-life (when clients renew) still lies in
- * the future.
+ * <p>Lifetime: the requested one (0 or negative = the maximum), capped by the maximum TTL and by
+ * the signer's own expiry. notBefore is back-dated by a minute for clock skew, but by at most a
+ * quarter of the lifetime so that a short-lived certificate's half-life (when clients renew) still
+ * lies in the future.
  */
 public final class CertificateAuthority {
   public static final Duration DEFAULT_MAX_TTL = Duration.ofHours(24);
@@ -113,7 +113,8 @@ public final class CertificateAuthority {
     Signer signer = material.signer();
     List<X509Certificate> bundle = material.trustBundle();
     Instant now = clock.instant();
-    Duration ttl = requested == null || requested.isNegative() || requested.isZero() ? cap : requested;
+    Duration ttl =
+        requested == null || requested.isNegative() || requested.isZero() ? cap : requested;
     if (ttl.compareTo(cap) > 0) {
       ttl = cap;
     }
@@ -152,10 +153,7 @@ public final class CertificateAuthority {
               new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
       b.addExtension(
           Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(subjectKey));
-      b.addExtension(
-          Extension.authorityKeyIdentifier,
-          false,
-          authorityKeyId(issuer, utils));
+      b.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyId(issuer, utils));
       // Empty subject: RFC 5280 then requires the SAN to be critical.
       b.addExtension(Extension.subjectAlternativeName, true, san);
     } catch (CertIOException | GeneralSecurityException e) {

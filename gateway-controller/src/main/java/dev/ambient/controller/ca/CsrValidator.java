@@ -89,12 +89,11 @@ public final class CsrValidator {
     }
   }
 
-  private static void checkSignature(PKCS10CertificationRequest csr, PublicKey key) throws CsrRejectedException {
+  private static void checkSignature(PKCS10CertificationRequest csr, PublicKey key)
+      throws CsrRejectedException {
     boolean ok;
     try {
-      ok =
-          csr.isSignatureValid(
-              new JcaContentVerifierProviderBuilder().build(key));
+      ok = csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key));
     } catch (Exception e) {
       // Unsupported algorithms and malformed signatures land here.
       throw new CsrRejectedException("CSR: signature cannot be verified");

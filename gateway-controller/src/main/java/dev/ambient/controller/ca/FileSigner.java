@@ -10,10 +10,10 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * A signer configured from files (typically an intermediate under an organisation's offline
- * root): {@code --ca-cert}, {@code --ca-key}, optional {@code --ca-chain} (further intermediates,
- * closest to the signer first) and {@code --root-cert} (the root bundle). Checked at load: the key
- * belongs to the certificate, which is a CA and chains to the roots.
+ * A signer configured from files (typically an intermediate under an organisation's offline root):
+ * {@code --ca-cert}, {@code --ca-key}, optional {@code --ca-chain} (further intermediates, closest
+ * to the signer first) and {@code --root-cert} (the root bundle). Checked at load: the key belongs
+ * to the certificate, which is a CA and chains to the roots.
  */
 public final class FileSigner implements SigningMaterial {
   private final Signer signer;
@@ -59,7 +59,11 @@ public final class FileSigner implements SigningMaterial {
         ChainVerifier.verify(intermediates, roots, new Date());
       } catch (GeneralSecurityException e) {
         throw new CaStateException(
-            "CA certificate " + caCert + " does not chain to --root-cert " + rootCert + ": "
+            "CA certificate "
+                + caCert
+                + " does not chain to --root-cert "
+                + rootCert
+                + ": "
                 + e.getMessage(),
             e);
       }

@@ -23,8 +23,8 @@ public record IssuedCertificate(
   }
 
   /**
-   * Istio's cert_chain layout: leaf PEM, each intermediate PEM, then one element holding all trusted
-   * roots concatenated.
+   * Istio's cert_chain layout: leaf PEM, each intermediate PEM, then one element holding all
+   * trusted roots concatenated.
    */
   public List<String> certChainPem() {
     List<String> out = new ArrayList<>();

@@ -8,13 +8,15 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * A node may obtain an identity only while a workload with that identity runs on it (Istio's
- * node authorization): a compromised node proxy can then mint only its own pods' identities.
+ * A node may obtain an identity only while a workload with that identity runs on it (Istio's node
+ * authorization): a compromised node proxy can then mint only its own pods' identities.
  */
 public final class NodeAuthorizer {
   private final Supplier<MeshState> mesh;
 
-  /** @param mesh the CA's live view of the mesh, asked on every decision */
+  /**
+   * @param mesh the CA's live view of the mesh, asked on every decision
+   */
   public NodeAuthorizer(Supplier<MeshState> mesh) {
     this.mesh = Objects.requireNonNull(mesh, "mesh");
   }

@@ -54,7 +54,11 @@ public final class ReloadingMeshView implements Supplier<MeshState> {
         log.info("CA mesh view reloaded from {} (version {})", file, state.version());
       }
     } catch (Exception e) {
-      log.warn("CA mesh view: {} not applied, keeping version {}: {}", file, state.version(), message(e));
+      log.warn(
+          "CA mesh view: {} not applied, keeping version {}: {}",
+          file,
+          state.version(),
+          message(e));
     }
     return state;
   }

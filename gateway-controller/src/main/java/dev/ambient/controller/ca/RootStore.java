@@ -132,8 +132,8 @@ public final class RootStore implements SigningMaterial {
   }
 
   /**
-   * Makes a new root that signs from now on; the current root stays in the trust bundle until
-   * now + overlap so certificates it issued keep working while workloads pick up the new bundle.
+   * Makes a new root that signs from now on; the current root stays in the trust bundle until now +
+   * overlap so certificates it issued keep working while workloads pick up the new bundle.
    */
   public synchronized X509Certificate rotate(Duration overlap) throws CaStateException {
     if (overlap.isNegative()) {
@@ -180,7 +180,8 @@ public final class RootStore implements SigningMaterial {
       }
     } catch (CaStateException | IOException e) {
       // Keep signing with what we have: a half-written rotation must not stop issuance.
-      log.warn("CA root reload from {} failed, keeping the loaded root: {}", stateDir, e.getMessage());
+      log.warn(
+          "CA root reload from {} failed, keeping the loaded root: {}", stateDir, e.getMessage());
     }
   }
 
@@ -237,7 +238,8 @@ public final class RootStore implements SigningMaterial {
           retired.add(new Retired(KeyMaterial.readCertificate(p, "retired CA root"), e.getValue()));
         }
       }
-      return new Loaded(new Signer(key, cert, List.of()), List.copyOf(retired), certTime, trustTime);
+      return new Loaded(
+          new Signer(key, cert, List.of()), List.copyOf(retired), certTime, trustTime);
     } catch (IOException e) {
       throw new CaStateException("CA state dir " + stateDir + ": cannot read: " + e, e);
     }
@@ -275,10 +277,13 @@ public final class RootStore implements SigningMaterial {
       w.write(e.getKey() + "=" + e.getValue() + "\n");
     }
     SecureFiles.write(
-        rootsDir.resolve(TRUST_FILE), w.toString().getBytes(StandardCharsets.UTF_8), SecureFiles.PUBLIC);
+        rootsDir.resolve(TRUST_FILE),
+        w.toString().getBytes(StandardCharsets.UTF_8),
+        SecureFiles.PUBLIC);
   }
 
-  private static void pruneRetiredFiles(Path rootsDir, Map<String, Instant> keep) throws IOException {
+  private static void pruneRetiredFiles(Path rootsDir, Map<String, Instant> keep)
+      throws IOException {
     try (var files = Files.list(rootsDir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         String name = p.getFileName().toString();

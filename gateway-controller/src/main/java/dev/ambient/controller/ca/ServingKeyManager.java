@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CA's own TLS certificate, re-issued by {@link #renewIfDue} (called from a timer, never from
- * a handshake) at half-life or when the signer changed (root rotation). Each issue gets its own
- * alias so a handshake that picked an alias always gets the matching key and chain.
+ * The CA's own TLS certificate, re-issued by {@link #renewIfDue} (called from a timer, never from a
+ * handshake) at half-life or when the signer changed (root rotation). Each issue gets its own alias
+ * so a handshake that picked an alias always gets the matching key and chain.
  */
 final class ServingKeyManager extends X509ExtendedKeyManager {
   static final Duration LIFETIME = Duration.ofDays(7);
@@ -61,7 +61,9 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
     KeyPair key = X509Builder.newP256();
     IssuedCertificate issued = ca.issueServing(key.getPublic(), dnsNames, ips, LIFETIME);
     String alias = "ca-serving-" + (++generation);
-    byAlias.put(alias, new Material(key.getPrivate(), issued.chain().toArray(new X509Certificate[0]), signer));
+    byAlias.put(
+        alias,
+        new Material(key.getPrivate(), issued.chain().toArray(new X509Certificate[0]), signer));
     // Keep the previous one for handshakes that already chose its alias.
     while (byAlias.size() > 2) {
       byAlias.remove(byAlias.keySet().iterator().next());

@@ -11,7 +11,8 @@ import java.util.List;
  * @param intermediates certificates to send after the leaf, closest to the leaf first: empty when
  *     the signer is a root, else the signer's own certificate and any further intermediates
  */
-public record Signer(PrivateKey key, X509Certificate certificate, List<X509Certificate> intermediates) {
+public record Signer(
+    PrivateKey key, X509Certificate certificate, List<X509Certificate> intermediates) {
   public Signer {
     intermediates = List.copyOf(intermediates);
   }

@@ -26,9 +26,11 @@ class BootstrapTokensTest {
     assertThat(file).isEqualTo(state.resolve("tokens/node-a.token"));
     String token = Files.readString(file).strip();
     assertThat(token).matches("[A-Za-z0-9_-]{43}");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
     Path hashes = state.resolve("node-tokens");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(hashes))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(hashes)))
+        .isEqualTo("rw-------");
     assertThat(Files.readString(hashes)).contains("node-a ").doesNotContain(token);
 
     // Issued after open(): picked up without restart.
@@ -40,7 +42,8 @@ class BootstrapTokensTest {
     // A new token for the node replaces the old one.
     Path other = BootstrapTokens.issue(state, "node-a", state.resolve("elsewhere.token"));
     assertThat(tokens.nodeFor(bearer("Bearer " + token))).isEmpty();
-    assertThat(tokens.nodeFor(bearer("Bearer " + Files.readString(other).strip()))).contains("node-a");
+    assertThat(tokens.nodeFor(bearer("Bearer " + Files.readString(other).strip())))
+        .contains("node-a");
   }
 
   @Test

@@ -60,12 +60,20 @@ class CaCommandTest {
             () ->
                 exit.set(
                     cl.execute(
-                        "serve", "--state-dir", state.toString(), "--listen", "127.0.34.1:0",
-                        "--config", config.toString(), "--max-ttl", "1h")));
+                        "serve",
+                        "--state-dir",
+                        state.toString(),
+                        "--listen",
+                        "127.0.34.1:0",
+                        "--config",
+                        config.toString(),
+                        "--max-ttl",
+                        "1h")));
     serving.start();
     Pattern listening = Pattern.compile("CA listening on 127\\.0\\.34\\.1:(\\d+)");
     await().atMost(Duration.ofSeconds(60)).until(() -> listening.matcher(out.toString()).find());
-    assertThat(out.toString()).contains("CA root certificate: " + state.resolve("root-cert.pem").toAbsolutePath());
+    assertThat(out.toString())
+        .contains("CA root certificate: " + state.resolve("root-cert.pem").toAbsolutePath());
     Matcher m = listening.matcher(out.toString());
     assertThat(m.find()).isTrue();
     int port = Integer.parseInt(m.group(1));
@@ -74,15 +82,21 @@ class CaCommandTest {
     try (CaClient client =
         CaClient.create(
             new CaClientConfig(
-                "127.0.34.1", port, state.resolve("root-cert.pem"), state.resolve("tokens/node-a.token"),
-                "cluster.local", Duration.ofHours(48), null))) {
+                "127.0.34.1",
+                port,
+                state.resolve("root-cert.pem"),
+                state.resolve("tokens/node-a.token"),
+                "cluster.local",
+                Duration.ofHours(48),
+                null))) {
       Instant before = Instant.now();
       WorkloadCertificate cert = client.fetch(web).get(30, TimeUnit.SECONDS);
       assertThat(cert.notAfter()).isBeforeOrEqualTo(Instant.now().plus(Duration.ofHours(1)));
       assertThat(cert.notAfter()).isAfter(before.plus(Duration.ofHours(1)).minusSeconds(1));
 
       // Rotation by another process while serving: the running CA signs with the new root.
-      Run rotate = run(new CaCommand(), "rotate-root", "--state-dir", state.toString(), "--overlap", "2h");
+      Run rotate =
+          run(new CaCommand(), "rotate-root", "--state-dir", state.toString(), "--overlap", "2h");
       assertThat(rotate.code()).isZero();
       WorkloadCertificate after = client.fetch(web).get(30, TimeUnit.SECONDS);
       assertThat(after.trustedRoots()).hasSize(2);
@@ -98,8 +112,16 @@ class CaCommandTest {
 
   @Test
   void badOptionsGiveClearErrors() {
-    Run r = run(new CaCommand(config -> () -> MeshState.EMPTY),
-        "serve", "--state-dir", dir.resolve("s").toString(), "--config", "x.yaml", "--max-ttl", "soon");
+    Run r =
+        run(
+            new CaCommand(config -> () -> MeshState.EMPTY),
+            "serve",
+            "--state-dir",
+            dir.resolve("s").toString(),
+            "--config",
+            "x.yaml",
+            "--max-ttl",
+            "soon");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("--max-ttl").contains("soon");
     Run t = run(new CaCommand(), "token", "--state-dir", dir.toString(), "--node", "Bad Node");

@@ -58,7 +58,13 @@ final class CaFixture implements AutoCloseable {
     CaClient c =
         CaClient.create(
             new CaClientConfig(
-                host, server.port(), roots.rootCertPath(), tokenFile, TD, ttl, Duration.ofSeconds(20)));
+                host,
+                server.port(),
+                roots.rootCertPath(),
+                tokenFile,
+                TD,
+                ttl,
+                Duration.ofSeconds(20)));
     closeables.add(c);
     return c;
   }
@@ -79,7 +85,8 @@ final class CaFixture implements AutoCloseable {
           ch.shutdownNow();
           ch.awaitTermination(5, TimeUnit.SECONDS);
         });
-    var stub = IstioCertificateServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
+    var stub =
+        IstioCertificateServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
     if (token != null) {
       Metadata h = new Metadata();
       h.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);

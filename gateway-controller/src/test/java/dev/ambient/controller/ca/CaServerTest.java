@@ -39,8 +39,7 @@ class CaServerTest {
   void setUp() throws Exception {
     f = new CaFixture(dir.resolve("state"), "127.0.31.1", Duration.ofHours(24));
     f.mesh.set(
-        MeshStates.of(
-            workload("default", "web", "node-a"), workload("shop", "cart", "node-b")));
+        MeshStates.of(workload("default", "web", "node-a"), workload("shop", "cart", "node-b")));
   }
 
   @AfterEach
@@ -61,7 +60,8 @@ class CaServerTest {
         .containsExactly(List.of(6, "spiffe://cluster.local/ns/default/sa/web"));
     assertThat(leaf.getCriticalExtensionOIDs()).contains("2.5.29.17");
     assertThat(leaf.getBasicConstraints()).isEqualTo(-1);
-    assertThat(leaf.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
+    assertThat(leaf.getExtendedKeyUsage())
+        .containsExactly("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
     assertThat(leaf.getKeyUsage()[0]).isTrue(); // digitalSignature
     assertThat(leaf.getKeyUsage()[2]).isTrue(); // keyEncipherment
     assertThat(leaf.getExtensionValue("2.5.29.35")).isNotNull(); // AKI
@@ -72,7 +72,8 @@ class CaServerTest {
 
     // The raw answer: leaf first, the bundle (all roots) as the last element.
     CsrFactory.KeyAndCsr kc = CsrFactory.create(local);
-    IstioCertificateResponse raw = f.call(CaFixture.read(dir.resolve("state/tokens/node-a.token")), kc.csrPem(), 3600);
+    IstioCertificateResponse raw =
+        f.call(CaFixture.read(dir.resolve("state/tokens/node-a.token")), kc.csrPem(), 3600);
     assertThat(raw.getCertChainCount()).isEqualTo(2);
     assertThat(raw.getCertChain(1)).isEqualTo(Pem.certificates(f.roots.trustBundle()));
     assertThat(Pem.parseCertificates("leaf", raw.getCertChain(0)).get(0).getPublicKey())
@@ -176,7 +177,8 @@ class CaServerTest {
         .isAfter(before.plus(Duration.ofHours(24)).minusSeconds(1))
         .isBeforeOrEqualTo(after.plus(Duration.ofHours(24)));
 
-    CaClient shortClient = f.client(dir.resolve("state/tokens/node-a.token"), Duration.ofSeconds(10));
+    CaClient shortClient =
+        f.client(dir.resolve("state/tokens/node-a.token"), Duration.ofSeconds(10));
     before = Instant.now();
     WorkloadCertificate shortLived = shortClient.fetch(local).get(30, TimeUnit.SECONDS);
     after = Instant.now();

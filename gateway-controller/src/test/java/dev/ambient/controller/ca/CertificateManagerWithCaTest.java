@@ -35,9 +35,11 @@ class CertificateManagerWithCaTest {
   @BeforeEach
   void setUp() throws Exception {
     f = new CaFixture(dir.resolve("state"), "127.0.32.1", Duration.ofHours(24));
-    f.mesh.set(MeshStates.of(workload("default", "web", "node-a"), workload("shop", "cart", "node-b")));
+    f.mesh.set(
+        MeshStates.of(workload("default", "web", "node-a"), workload("shop", "cart", "node-b")));
     onNodeA =
-        id -> f.mesh.get().workloadsOnNode("node-a").stream().anyMatch(w -> w.identity().equals(id));
+        id ->
+            f.mesh.get().workloadsOnNode("node-a").stream().anyMatch(w -> w.identity().equals(id));
   }
 
   @AfterEach
@@ -90,7 +92,9 @@ class CertificateManagerWithCaTest {
             new RetryPolicy(Duration.ofMinutes(5), Duration.ofMinutes(5)),
             Clock.systemUTC());
     Throwable e = m.certificate(web).handle((c, t) -> t).get(60, TimeUnit.SECONDS);
-    assertThat(e).isInstanceOf(CertificateUnavailableException.class).hasMessageContaining("UNAVAILABLE");
+    assertThat(e)
+        .isInstanceOf(CertificateUnavailableException.class)
+        .hasMessageContaining("UNAVAILABLE");
     assertThat(m.describe().get(0).state()).isEqualTo(CertificateInfo.State.FAILED);
   }
 }

@@ -20,7 +20,8 @@ final class MeshStates {
     return workload("cluster.local", namespace, serviceAccount, node);
   }
 
-  static Workload workload(String trustDomain, String namespace, String serviceAccount, String node) {
+  static Workload workload(
+      String trustDomain, String namespace, String serviceAccount, String node) {
     int n = NEXT_IP.getAndIncrement();
     String name = serviceAccount + "-" + n;
     try {

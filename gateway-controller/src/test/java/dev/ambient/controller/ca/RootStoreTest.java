@@ -37,9 +37,13 @@ class RootStoreTest {
     assertThat(root.getKeyUsage()[6]).isTrue(); // cRLSign
     assertThat(root.getExtensionValue(Extension.subjectKeyIdentifier.getId())).isNotNull();
     assertThat(root.getNotAfter().toInstant()).isAfter(Instant.now().plus(Duration.ofDays(3649)));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("root-key.pem"))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("root-key.pem"))))
         .isEqualTo("rw-------");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("root-cert.pem"))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("root-cert.pem"))))
         .isEqualTo("rw-r--r--");
 
     RootStore again = RootStore.open(state, "cluster.local");
@@ -51,7 +55,8 @@ class RootStoreTest {
   void refusesAKeyFileReadableByOthers() throws Exception {
     Path state = dir.resolve("state");
     RootStore.open(state, "cluster.local");
-    Files.setPosixFilePermissions(state.resolve("root-key.pem"), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        state.resolve("root-key.pem"), PosixFilePermissions.fromString("rw-r--r--"));
     assertThatThrownBy(() -> RootStore.open(state, "cluster.local"))
         .isInstanceOf(CaStateException.class)
         .hasMessageContaining("root-key.pem")
@@ -83,13 +88,16 @@ class RootStoreTest {
     assertThat(reloaded.root()).isEqualTo(newRoot);
     assertThat(reloaded.trustBundle()).containsExactly(newRoot, oldRoot);
 
-    CertificateAuthority ca = new CertificateAuthority(reloaded, "cluster.local", Duration.ofHours(1), clock);
+    CertificateAuthority ca =
+        new CertificateAuthority(reloaded, "cluster.local", Duration.ofHours(1), clock);
     IssuedCertificate leaf =
         ca.sign(
-            new ValidatedCsr(SpiffeId.of("cluster.local", "a", "b"), TestCsrs.ec("secp256r1").getPublic()),
+            new ValidatedCsr(
+                SpiffeId.of("cluster.local", "a", "b"), TestCsrs.ec("secp256r1").getPublic()),
             Duration.ZERO);
     ChainVerifier.verify(leaf.chain(), List.of(newRoot), Date.from(clock.instant()));
-    assertThatThrownBy(() -> ChainVerifier.verify(leaf.chain(), List.of(oldRoot), Date.from(clock.instant())))
+    assertThatThrownBy(
+            () -> ChainVerifier.verify(leaf.chain(), List.of(oldRoot), Date.from(clock.instant())))
         .isInstanceOf(java.security.GeneralSecurityException.class);
 
     clock.advance(Duration.ofHours(2).plusSeconds(1));
@@ -113,7 +121,8 @@ class RootStoreTest {
     KeyPair rootKey = TestCsrs.ec("secp256r1");
     Instant now = Instant.now();
     X509Certificate root =
-        X509Builder.selfSignedRoot(rootKey, "cluster.local", now.minusSeconds(60), now.plus(Duration.ofDays(30)));
+        X509Builder.selfSignedRoot(
+            rootKey, "cluster.local", now.minusSeconds(60), now.plus(Duration.ofDays(30)));
     KeyPair interKey = X509Builder.newP256();
     JcaX509v3CertificateBuilder b =
         new JcaX509v3CertificateBuilder(
@@ -136,14 +145,17 @@ class RootStoreTest {
     Files.setPosixFilePermissions(caKey, PosixFilePermissions.fromString("rw-------"));
 
     FileSigner signer = FileSigner.load(caCert, caKey, null, rootCert);
-    CertificateAuthority ca = new CertificateAuthority(signer, "cluster.local", Duration.ofDays(30));
+    CertificateAuthority ca =
+        new CertificateAuthority(signer, "cluster.local", Duration.ofDays(30));
     IssuedCertificate leaf =
         ca.sign(
-            new ValidatedCsr(SpiffeId.of("cluster.local", "a", "b"), TestCsrs.ec("secp256r1").getPublic()),
+            new ValidatedCsr(
+                SpiffeId.of("cluster.local", "a", "b"), TestCsrs.ec("secp256r1").getPublic()),
             Duration.ZERO);
     assertThat(leaf.intermediates()).containsExactly(inter);
     assertThat(leaf.certChainPem())
-        .containsExactly(Pem.certificate(leaf.leaf()), Pem.certificate(inter), Pem.certificate(root));
+        .containsExactly(
+            Pem.certificate(leaf.leaf()), Pem.certificate(inter), Pem.certificate(root));
     // Never beyond the signer's own expiry, although 30 days were allowed.
     assertThat(leaf.leaf().getNotAfter()).isEqualTo(inter.getNotAfter());
     ChainVerifier.verify(leaf.chain(), List.of(root), new Date());

@@ -42,7 +42,8 @@ public record CaClientConfig(
     }
   }
 
-  public CaClientConfig(String host, int port, Path rootCertFile, Path tokenFile, String trustDomain) {
+  public CaClientConfig(
+      String host, int port, Path rootCertFile, Path tokenFile, String trustDomain) {
     this(host, port, rootCertFile, tokenFile, trustDomain, null, null);
   }
 

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * are refused so a compromised or confused caller cannot make this node collect other nodes'
  * identities.
  *
- * <p>All state sits behind this object's monitor, held only briefly; fetches start on the
- * scheduler and futures are completed outside the monitor, so no caller (an event loop included)
- * ever blocks on the CA.
+ * <p>All state sits behind this object's monitor, held only briefly; fetches start on the scheduler
+ * and futures are completed outside the monitor, so no caller (an event loop included) ever blocks
+ * on the CA.
  */
 public final class CertificateManager implements CertificateProvider, AutoCloseable {
   public static final int MAX_CONCURRENT_FETCHES = 8;
@@ -54,8 +54,10 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
   private static final class Entry {
     final SpiffeId id;
     WorkloadCertificate current;
+
     /** One future per caller waiting for the in-flight fetch (none if the list is empty). */
     final List<CompletableFuture<WorkloadCertificate>> waiters = new ArrayList<>();
+
     boolean fetching;
     int failures;
     String lastError;
@@ -255,8 +257,8 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
   }
 
   private void onFetchDone(Entry e, WorkloadCertificate cert, Throwable err) {
-    Throwable cause = err instanceof CompletionException && err.getCause() != null
-        ? err.getCause() : err;
+    Throwable cause =
+        err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
     if (cause == null && (cert == null || !cert.identity().equals(e.id))) {
       cause = new IllegalStateException("fetcher returned a certificate for the wrong identity");
     }
@@ -298,8 +300,9 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
           if (keeping) {
             answer = e.current;
           } else {
-            failure = new CertificateUnavailableException(
-                "no certificate for " + e.id + ": " + e.lastError, cause);
+            failure =
+                new CertificateUnavailableException(
+                    "no certificate for " + e.id + ": " + e.lastError, cause);
           }
         }
       }

@@ -23,8 +23,7 @@ public final class ChainVerifier {
    *
    * @throws GeneralSecurityException saying why not
    */
-  public static void verify(
-      List<X509Certificate> chain, Collection<X509Certificate> roots, Date at)
+  public static void verify(List<X509Certificate> chain, Collection<X509Certificate> roots, Date at)
       throws GeneralSecurityException {
     if (chain.isEmpty()) {
       throw new GeneralSecurityException("empty certificate chain");

@@ -8,8 +8,8 @@ import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -45,8 +45,7 @@ public final class CsrFactory {
       ext.addExtension(
           Extension.subjectAlternativeName,
           true,
-          new GeneralNames(
-              new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri())));
+          new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri())));
       PKCS10CertificationRequest csr =
           new JcaPKCS10CertificationRequestBuilder(new X500Name(new RDN[0]), keyPair.getPublic())
               .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate())

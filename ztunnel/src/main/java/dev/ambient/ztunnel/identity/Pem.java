@@ -66,7 +66,8 @@ public final class Pem {
       Object o;
       while ((o = parser.readObject()) != null) {
         if (!(o instanceof org.bouncycastle.cert.X509CertificateHolder holder)) {
-          throw new IllegalArgumentException(what + ": unexpected PEM object, expected CERTIFICATE");
+          throw new IllegalArgumentException(
+              what + ": unexpected PEM object, expected CERTIFICATE");
         }
         out.add(
             (X509Certificate)

@@ -27,7 +27,8 @@ class CertificateManagerTest {
   private final TestPki pki = new TestPki("cluster.local");
   private final SpiffeId web = pki.identity("default", "web");
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-  private final RetryPolicy fastRetry = new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(200));
+  private final RetryPolicy fastRetry =
+      new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(200));
 
   @AfterEach
   void tearDown() {
@@ -61,7 +62,9 @@ class CertificateManagerTest {
       answers.add(m.certificate(web));
     }
     await().until(() -> fetcher.calls.size() == 1);
-    assertThat(m.describe()).singleElement().extracting(CertificateInfo::state)
+    assertThat(m.describe())
+        .singleElement()
+        .extracting(CertificateInfo::state)
         .isEqualTo(CertificateInfo.State.PENDING);
     WorkloadCertificate cert = pki.issue(web);
     fetcher.pending.get(0).complete(cert);
@@ -97,7 +100,8 @@ class CertificateManagerTest {
     for (int i = 9; i < 12; i++) {
       fetcher.pending.get(i).complete(pki.issue(fetcher.calls.get(i)));
     }
-    await().until(() -> answers.stream().allMatch(a -> a.isDone() && !a.isCompletedExceptionally()));
+    await()
+        .until(() -> answers.stream().allMatch(a -> a.isDone() && !a.isCompletedExceptionally()));
   }
 
   @Test
@@ -105,7 +109,8 @@ class CertificateManagerTest {
     HeldFetcher fetcher = new HeldFetcher();
     SpiffeId other = pki.identity("shop", "cart");
     CertificateManager m =
-        new CertificateManager(fetcher, id -> id.equals(web), scheduler, fastRetry, Clock.systemUTC());
+        new CertificateManager(
+            fetcher, id -> id.equals(web), scheduler, fastRetry, Clock.systemUTC());
     CompletableFuture<WorkloadCertificate> f = m.certificate(other);
     assertThat(f).isCompletedExceptionally();
     assertThat(f.handle((c, e) -> e).join())
@@ -122,7 +127,9 @@ class CertificateManagerTest {
     AtomicInteger calls = new AtomicInteger();
     // Half-life about a second from now, expiry an hour away (X.509 keeps whole seconds).
     Instant now = Instant.now();
-    WorkloadCertificate first = pki.issue(web, now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1)).plusSeconds(3));
+    WorkloadCertificate first =
+        pki.issue(
+            web, now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1)).plusSeconds(3));
     CertificateFetcher fetcher =
         id -> {
           int n = calls.incrementAndGet();
@@ -159,7 +166,9 @@ class CertificateManagerTest {
     RetryPolicy slow = new RetryPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10));
     CertificateManager m =
         new CertificateManager(
-            id -> CompletableFuture.failedFuture(new CaRequestException(Status.Code.PERMISSION_DENIED, "denied (test)")),
+            id ->
+                CompletableFuture.failedFuture(
+                    new CaRequestException(Status.Code.PERMISSION_DENIED, "denied (test)")),
             id -> true,
             scheduler,
             slow,
