@@ -207,4 +207,40 @@ class CaServerTest {
     assertThat(later.trustBundle()).containsExactly(newRoot);
     assertThat(later.certChainPem()).last().isEqualTo(Pem.certificate(newRoot));
   }
+
+  @Test
+  void refusesTls12Clients() throws Exception {
+    String token = CaFixture.read(f.token("node-a"));
+    io.grpc.ManagedChannel ch =
+        io.grpc.netty.NettyChannelBuilder.forAddress(f.host, f.server.port())
+            .sslContext(
+                io.grpc.netty.GrpcSslContexts.configure(
+                        io.netty.handler.ssl.SslContextBuilder.forClient())
+                    .trustManager(f.roots.rootCertPath().toFile())
+                    .protocols("TLSv1.2")
+                    .build())
+            .build();
+    try {
+      io.grpc.Metadata h = new io.grpc.Metadata();
+      h.put(
+          io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+          "Bearer " + token);
+      var stub =
+          dev.ambient.api.ca.v1.IstioCertificateServiceGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(20, TimeUnit.SECONDS)
+              .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(h));
+      String csr = CsrFactory.create(local).csrPem();
+      assertThatThrownBy(
+              () ->
+                  stub.createCertificate(
+                      dev.ambient.api.ca.v1.IstioCertificateRequest.newBuilder()
+                          .setCsr(csr)
+                          .build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    } finally {
+      ch.shutdownNow();
+    }
+  }
 }
