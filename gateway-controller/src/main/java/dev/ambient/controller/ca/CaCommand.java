@@ -120,16 +120,19 @@ public final class CaCommand implements Callable<Integer> {
         InetSocketAddress address = parseListen(listen);
         SigningMaterial material;
         Path rootPath;
+        Path bundlePath;
         if (caCert != null || caKey != null || caChain != null || rootCert != null) {
           if (caCert == null || caKey == null || rootCert == null) {
             throw new CaStateException("--ca-cert, --ca-key and --root-cert go together");
           }
           material = FileSigner.load(caCert, caKey, caChain, rootCert);
           rootPath = rootCert;
+          bundlePath = rootCert;
         } else {
           RootStore store = RootStore.open(stateDir, trustDomain);
           material = store;
           rootPath = store.rootCertPath();
+          bundlePath = store.trustBundlePath();
         }
         Supplier<MeshState> mesh = parent.meshViews.open(config);
         CertificateAuthority ca = new CertificateAuthority(material, trustDomain, ttl);
@@ -139,6 +142,7 @@ public final class CaCommand implements Callable<Integer> {
         Thread hook = new Thread(server::stop, "ca-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("CA root certificate: " + rootPath.toAbsolutePath());
+        out.println("CA trust bundle (give this to ztunnels): " + bundlePath.toAbsolutePath());
         out.println("CA state dir: " + stateDir.toAbsolutePath());
         out.println("CA trust domain: " + trustDomain + ", max TTL " + ttl);
         out.println(

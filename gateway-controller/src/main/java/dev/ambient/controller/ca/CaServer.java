@@ -92,6 +92,11 @@ public final class CaServer implements AutoCloseable {
     return this;
   }
 
+  /** Runs the serving-certificate check now instead of at the next timer tick (tests). */
+  void renewServingCertNow() {
+    keyManager.renewIfDue();
+  }
+
   private void renewServingCert() {
     try {
       keyManager.renewIfDue();

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   root-cert.pem                  signing root (0644)
+ *   trust-bundle.pem               every trusted root (0644): what CA clients should trust, so
+ *                                  they accept the CA's serving certificate across a rotation
  *   root-key.pem                   its key (0600, refused if group/others can read it)
  *   roots/trusted-roots.properties &lt;serial-hex&gt;=&lt;trust-until ISO instant&gt; of retired roots
  *   roots/&lt;serial-hex&gt;.pem          each retired root, trusted until its instant
@@ -39,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class RootStore implements SigningMaterial {
   public static final String ROOT_CERT = "root-cert.pem";
   public static final String ROOT_KEY = "root-key.pem";
+  public static final String TRUST_BUNDLE = "trust-bundle.pem";
   static final String ROOTS_DIR = "roots";
   static final String TRUST_FILE = "trusted-roots.properties";
   static final Duration ROOT_LIFETIME = Duration.ofDays(3650);
@@ -85,7 +88,9 @@ public final class RootStore implements SigningMaterial {
               + (haveCert ? ROOT_CERT + " but no " + ROOT_KEY : ROOT_KEY + " but no " + ROOT_CERT)
               + "; restore the missing file or remove both to create a new root");
     }
-    return new RootStore(stateDir, trustDomain, clock, load(stateDir));
+    RootStore store = new RootStore(stateDir, trustDomain, clock, load(stateDir));
+    store.writeBundle();
+    return store;
   }
 
   public static RootStore open(Path stateDir, String trustDomain) throws CaStateException {
@@ -94,6 +99,23 @@ public final class RootStore implements SigningMaterial {
 
   public Path rootCertPath() {
     return stateDir.resolve(ROOT_CERT);
+  }
+
+  /** Every trusted root as PEM, rewritten at start and rotation: the file to give CA clients. */
+  public Path trustBundlePath() {
+    return stateDir.resolve(TRUST_BUNDLE);
+  }
+
+  private void writeBundle() throws CaStateException {
+    try {
+      SecureFiles.write(
+          trustBundlePath(),
+          Pem.certificates(trustBundle()).getBytes(StandardCharsets.US_ASCII),
+          SecureFiles.PUBLIC);
+    } catch (IOException e) {
+      throw new CaStateException(
+          "CA state dir " + stateDir + ": cannot write trust bundle: " + e, e);
+    }
   }
 
   public Path stateDir() {
@@ -162,6 +184,7 @@ public final class RootStore implements SigningMaterial {
     }
     X509Certificate fresh = writeNewRoot(stateDir, trustDomain, now);
     loaded = load(stateDir);
+    writeBundle();
     log.info(
         "rotated CA root: new serial {}, old serial {} trusted until {}",
         serialHex(fresh),

@@ -1,7 +1,9 @@
 package dev.ambient.controller.ca;
 
+import dev.ambient.ztunnel.identity.ChainVerifier;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -9,6 +11,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +23,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The CA's own TLS certificate, re-issued by {@link #renewIfDue} (called from a timer, never from a
- * handshake) at half-life or when the signer changed (root rotation). Each issue gets its own alias
- * so a handshake that picked an alias always gets the matching key and chain.
+ * handshake) at half-life or once it no longer chains to the trust bundle. After a root rotation it
+ * thus keeps chaining to the old root for the overlap, while clients that still know only the old
+ * root learn the new one from their certificate responses. Each issue gets its own alias so a
+ * handshake that picked an alias always gets the matching key and chain.
  */
 final class ServingKeyManager extends X509ExtendedKeyManager {
   static final Duration LIFETIME = Duration.ofDays(7);
   private static final Logger log = LoggerFactory.getLogger(ServingKeyManager.class);
 
-  private record Material(PrivateKey key, X509Certificate[] chain, X509Certificate signer) {}
+  private record Material(PrivateKey key, X509Certificate[] chain) {}
 
   private final CertificateAuthority ca;
   private final List<String> dnsNames;
@@ -45,16 +51,16 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
     renewIfDue();
   }
 
-  /** Re-issues the serving certificate if past half-life or the signer changed. */
+  /** Re-issues the serving certificate if past half-life or no longer trusted. */
   synchronized void renewIfDue() {
     Material cur = currentAlias == null ? null : byAlias.get(currentAlias);
-    X509Certificate signer = ca.material().signer().certificate();
     if (cur != null) {
       X509Certificate leaf = cur.chain()[0];
       Instant nb = leaf.getNotBefore().toInstant();
       Instant na = leaf.getNotAfter().toInstant();
       Instant half = nb.plus(Duration.between(nb, na).dividedBy(2));
-      if (clock.instant().isBefore(half) && signer.equals(cur.signer())) {
+      Instant now = clock.instant();
+      if (now.isBefore(half) && stillTrusted(cur, now)) {
         return;
       }
     }
@@ -62,8 +68,7 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
     IssuedCertificate issued = ca.issueServing(key.getPublic(), dnsNames, ips, LIFETIME);
     String alias = "ca-serving-" + (++generation);
     byAlias.put(
-        alias,
-        new Material(key.getPrivate(), issued.chain().toArray(new X509Certificate[0]), signer));
+        alias, new Material(key.getPrivate(), issued.chain().toArray(new X509Certificate[0])));
     // Keep the previous one for handshakes that already chose its alias.
     while (byAlias.size() > 2) {
       byAlias.remove(byAlias.keySet().iterator().next());
@@ -73,6 +78,15 @@ final class ServingKeyManager extends X509ExtendedKeyManager {
         "CA serving certificate issued: serial {} valid until {}",
         issued.serialHex(),
         issued.leaf().getNotAfter().toInstant());
+  }
+
+  private boolean stillTrusted(Material m, Instant now) {
+    try {
+      ChainVerifier.verify(Arrays.asList(m.chain()), ca.trustBundle(), Date.from(now));
+      return true;
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
   }
 
   private String alias(String keyType) {

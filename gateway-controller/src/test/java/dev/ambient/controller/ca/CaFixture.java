@@ -39,7 +39,8 @@ final class CaFixture implements AutoCloseable {
     this.stateDir = stateDir;
     this.host = loopbackHost;
     this.roots = RootStore.open(stateDir, TD, clock);
-    this.ca = new CertificateAuthority(roots, TD, maxTtl, clock);
+    // Only the root store runs on the test clock: issued certificates stay valid in real time.
+    this.ca = new CertificateAuthority(roots, TD, maxTtl);
     this.server =
         new CaServer(
                 new InetSocketAddress(InetAddress.getByName(loopbackHost), 0),
@@ -60,7 +61,7 @@ final class CaFixture implements AutoCloseable {
             new CaClientConfig(
                 host,
                 server.port(),
-                roots.rootCertPath(),
+                roots.trustBundlePath(),
                 tokenFile,
                 TD,
                 ttl,
@@ -76,7 +77,7 @@ final class CaFixture implements AutoCloseable {
         NettyChannelBuilder.forAddress(host, server.port())
             .sslContext(
                 GrpcSslContexts.configure(SslContextBuilder.forClient())
-                    .trustManager(roots.rootCertPath().toFile())
+                    .trustManager(roots.trustBundlePath().toFile())
                     .protocols("TLSv1.3")
                     .build())
             .build();

@@ -243,4 +243,39 @@ class CaServerTest {
       ch.shutdownNow();
     }
   }
+
+  @Test
+  void aClientThatKnowsOnlyTheOldRootFollowsARotation() throws Exception {
+    Path oldRootFile =
+        Files.writeString(dir.resolve("old-root.pem"), Pem.certificate(f.roots.root()));
+    CaClient client =
+        CaClient.create(
+            new dev.ambient.ztunnel.identity.CaClientConfig(
+                f.host,
+                f.server.port(),
+                oldRootFile,
+                f.token("node-a"),
+                "cluster.local",
+                Duration.ofHours(1),
+                null));
+    try (client) {
+      X509Certificate oldRoot = f.roots.root();
+      client.fetch(local).get(30, TimeUnit.SECONDS);
+      X509Certificate newRoot = f.roots.rotate(Duration.ofHours(1));
+
+      // During the overlap the CA keeps serving with a certificate under the old root.
+      f.server.renewServingCertNow();
+      f.server.servingCertificate().verify(oldRoot.getPublicKey());
+      assertThat(client.fetch(local).get(30, TimeUnit.SECONDS).trustedRoots())
+          .containsExactly(newRoot, oldRoot);
+
+      // Overlap over: the CA switches to the new root; the client learned it from the bundle.
+      f.clock.advance(Duration.ofHours(1).plusSeconds(1));
+      f.server.renewServingCertNow();
+      f.server.servingCertificate().verify(newRoot.getPublicKey());
+      WorkloadCertificate after = client.fetch(local).get(30, TimeUnit.SECONDS);
+      assertThat(after.trustedRoots()).containsExactly(newRoot);
+      after.leaf().verify(newRoot.getPublicKey());
+    }
+  }
 }

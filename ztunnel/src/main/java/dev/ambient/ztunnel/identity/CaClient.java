@@ -17,6 +17,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -43,11 +44,19 @@ public final class CaClient implements CertificateFetcher, AutoCloseable {
   private final CaClientConfig config;
   private final ManagedChannel channel;
   private final IstioCertificateServiceGrpc.IstioCertificateServiceStub stub;
+  private final CaServerTrustManager trust;
+  private FileTime rootFileTime;
 
-  private CaClient(CaClientConfig config, ManagedChannel channel) {
+  private CaClient(
+      CaClientConfig config,
+      ManagedChannel channel,
+      CaServerTrustManager trust,
+      FileTime rootFileTime) {
     this.config = config;
     this.channel = channel;
     this.stub = IstioCertificateServiceGrpc.newStub(channel);
+    this.trust = trust;
+    this.rootFileTime = rootFileTime;
   }
 
   /**
@@ -56,23 +65,13 @@ public final class CaClient implements CertificateFetcher, AutoCloseable {
    * @throws IOException if the root file cannot be read or holds no certificate
    */
   public static CaClient create(CaClientConfig config) throws IOException {
-    List<X509Certificate> roots;
-    try {
-      roots =
-          Pem.parseCertificates(
-              "CA root file " + config.rootCertFile(),
-              Files.readString(config.rootCertFile(), StandardCharsets.US_ASCII));
-    } catch (IllegalArgumentException e) {
-      throw new IOException(e.getMessage(), e);
-    }
+    FileTime rootTime = Files.getLastModifiedTime(config.rootCertFile());
+    CaServerTrustManager trust =
+        new CaServerTrustManager(readRoots(config), config.host(), config.istiodIdentity().uri());
     SslContext ssl;
     try {
       ssl =
-          GrpcSslContexts.configure(
-                  SslContextBuilder.forClient()
-                      .trustManager(
-                          new CaServerTrustManager(
-                              roots, config.host(), config.istiodIdentity().uri())))
+          GrpcSslContexts.configure(SslContextBuilder.forClient().trustManager(trust))
               .protocols("TLSv1.3")
               .build();
     } catch (SSLException e) {
@@ -80,12 +79,40 @@ public final class CaClient implements CertificateFetcher, AutoCloseable {
     }
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(config.host(), config.port()).sslContext(ssl).build();
-    return new CaClient(config, channel);
+    return new CaClient(config, channel, trust, rootTime);
+  }
+
+  private static List<X509Certificate> readRoots(CaClientConfig config) throws IOException {
+    try {
+      return Pem.parseCertificates(
+          "CA root file " + config.rootCertFile(),
+          Files.readString(config.rootCertFile(), StandardCharsets.US_ASCII));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /** Re-reads the root file if it changed (here, on the fetching thread, never in a handshake). */
+  private synchronized void refreshRoots() {
+    try {
+      FileTime t = Files.getLastModifiedTime(config.rootCertFile());
+      if (!t.equals(rootFileTime)) {
+        trust.setConfigured(readRoots(config));
+        rootFileTime = t;
+        log.info("CA root file {} reloaded", config.rootCertFile());
+      }
+    } catch (IOException e) {
+      log.warn(
+          "CA root file {} not reloaded, keeping the loaded roots: {}",
+          config.rootCertFile(),
+          e.getMessage());
+    }
   }
 
   @Override
   public CompletableFuture<WorkloadCertificate> fetch(SpiffeId identity) {
     CompletableFuture<WorkloadCertificate> result = new CompletableFuture<>();
+    refreshRoots();
     String token;
     try {
       token = Files.readString(config.tokenFile(), StandardCharsets.US_ASCII).strip();
@@ -119,7 +146,9 @@ public final class CaClient implements CertificateFetcher, AutoCloseable {
               @Override
               public void onNext(IstioCertificateResponse response) {
                 try {
-                  result.complete(accept(identity, keyAndCsr, response));
+                  WorkloadCertificate cert = accept(identity, keyAndCsr, response);
+                  trust.learn(cert.trustedRoots());
+                  result.complete(cert);
                 } catch (CaRequestException e) {
                   log.warn("CA answer for {} rejected: {}", identity, e.getMessage());
                   result.completeExceptionally(e);

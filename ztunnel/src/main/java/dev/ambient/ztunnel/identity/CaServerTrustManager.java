@@ -8,24 +8,47 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Accepts the CA's serving certificate only if it chains to our configured root(s) and names the
- * host we dialled (DNS or IP SAN) or carries the istiod SPIFFE ID. Done here rather than by the TLS
- * stack's hostname check because Istio's istiod may be reached by an address it does not list.
+ * Accepts the CA's serving certificate only if it chains to a trusted root and names the host we
+ * dialled (DNS or IP SAN) or carries the istiod SPIFFE ID. Done here rather than by the TLS stack's
+ * hostname check because Istio's istiod may be reached by an address it does not list.
+ *
+ * <p>Trusted roots are those of the configured root file plus the trust bundle of the CA's latest
+ * answer: that answer arrived over a connection this manager had accepted, and it is how a client
+ * learns a rotated root before the CA starts serving with it.
  */
 final class CaServerTrustManager extends X509ExtendedTrustManager {
-  private final List<X509Certificate> roots;
   private final String host;
   private final String istiodUri;
+  private volatile List<X509Certificate> configured;
+  private volatile List<X509Certificate> learned = List.of();
 
   CaServerTrustManager(List<X509Certificate> roots, String host, String istiodUri) {
-    this.roots = List.copyOf(roots);
+    this.configured = List.copyOf(roots);
     this.host = host;
     this.istiodUri = istiodUri;
+  }
+
+  /** Replaces the roots read from the configured file. */
+  void setConfigured(List<X509Certificate> roots) {
+    configured = List.copyOf(roots);
+  }
+
+  /** Replaces the roots learned from the CA's latest trust bundle. */
+  void learn(List<X509Certificate> bundle) {
+    learned = List.copyOf(bundle);
+  }
+
+  List<X509Certificate> roots() {
+    Set<X509Certificate> all = new LinkedHashSet<>(configured);
+    all.addAll(learned);
+    return List.copyOf(all);
   }
 
   @Override
@@ -35,7 +58,7 @@ final class CaServerTrustManager extends X509ExtendedTrustManager {
       throw new CertificateException("CA server presented no certificate");
     }
     try {
-      ChainVerifier.verify(Arrays.asList(chain), roots, new Date());
+      ChainVerifier.verify(Arrays.asList(chain), roots(), new Date());
     } catch (GeneralSecurityException e) {
       throw new CertificateException(
           "CA server certificate does not chain to the configured root: " + e.getMessage(), e);
@@ -120,6 +143,6 @@ final class CaServerTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public X509Certificate[] getAcceptedIssuers() {
-    return roots.toArray(new X509Certificate[0]);
+    return roots().toArray(new X509Certificate[0]);
   }
 }
