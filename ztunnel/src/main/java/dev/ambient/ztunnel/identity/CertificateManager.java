@@ -107,7 +107,14 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
   @Override
   public CompletableFuture<WorkloadCertificate> certificate(SpiffeId identity) {
     Objects.requireNonNull(identity, "identity");
-    if (!isLocal.test(identity)) {
+    boolean local;
+    try {
+      local = isLocal.test(identity);
+    } catch (RuntimeException e) {
+      // Fail closed: an identity we cannot place on this node gets no certificate.
+      local = false;
+    }
+    if (!local) {
       return CompletableFuture.failedFuture(
           new CertificateUnavailableException(
               "identity " + identity + " is not a workload on this node; certificate refused"));
@@ -346,7 +353,12 @@ public final class CertificateManager implements CertificateProvider, AutoClosea
   }
 
   private void onTimer(Entry e) {
-    boolean local = isLocal.test(e.id);
+    boolean local;
+    try {
+      local = isLocal.test(e.id);
+    } catch (RuntimeException ex) {
+      local = false;
+    }
     List<Entry> toStart = new ArrayList<>();
     List<CompletableFuture<WorkloadCertificate>> orphaned = new ArrayList<>();
     synchronized (this) {
