@@ -1,14 +1,13 @@
 package dev.ambient.controller.ca;
 
+import dev.ambient.api.config.CliValues;
 import dev.ambient.api.model.MeshState;
+import dev.ambient.ztunnel.config.ConfigWatcher;
+import dev.ambient.ztunnel.state.StateHolder;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -45,10 +44,14 @@ public final class CaCommand implements Callable<Integer> {
     this.meshViews = meshViews;
   }
 
+  /**
+   * The same file watcher ztunnel uses: a bad edit keeps the last good view; a bad file at start
+   * is an error. The watcher lives as long as the CA process.
+   */
   static Supplier<MeshState> configFileMeshView(Path config) throws Exception {
-    // INTEGRATOR: wire the YAML loader here, i.e. replace the next line with
-    //   return new ReloadingMeshView(config, dev.ambient.api.config.MeshConfigLoader::load);
-    throw new CaStateException("--config " + config + ": mesh config loading is not wired yet");
+    StateHolder holder = new StateHolder(MeshState.EMPTY);
+    new ConfigWatcher(config, holder).start();
+    return holder::current;
   }
 
   @Override
@@ -116,8 +119,8 @@ public final class CaCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       try {
-        Duration ttl = parseDuration("--max-ttl", maxTtl);
-        InetSocketAddress address = parseListen(listen);
+        Duration ttl = CliValues.duration("--max-ttl", maxTtl);
+        InetSocketAddress address = CliValues.hostPort("--listen", listen);
         SigningMaterial material;
         Path rootPath;
         Path bundlePath;
@@ -233,7 +236,7 @@ public final class CaCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try {
-        Duration d = parseDuration("--overlap", overlap);
+        Duration d = CliValues.duration("--overlap", overlap);
         if (!java.nio.file.Files.exists(stateDir.resolve(RootStore.ROOT_CERT))) {
           throw new CaStateException("no CA root in " + stateDir + " to rotate");
         }
@@ -253,67 +256,6 @@ public final class CaCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("ca rotate-root: " + e.getMessage());
         return 1;
       }
-    }
-  }
-
-  /**
-   * {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms} or ISO-8601 ({@code PT24H}).
-   */
-  static Duration parseDuration(String option, String text) {
-    String t = text.strip().toLowerCase(Locale.ROOT);
-    try {
-      if (t.startsWith("p")) {
-        return positive(option, Duration.parse(t.toUpperCase(Locale.ROOT)));
-      }
-      if (t.endsWith("ms")) {
-        return positive(option, Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2))));
-      }
-      long n = Long.parseLong(t.substring(0, t.length() - 1));
-      return positive(
-          option,
-          switch (t.charAt(t.length() - 1)) {
-            case 's' -> Duration.ofSeconds(n);
-            case 'm' -> Duration.ofMinutes(n);
-            case 'h' -> Duration.ofHours(n);
-            case 'd' -> Duration.ofDays(n);
-            default -> throw new NumberFormatException();
-          });
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      throw new IllegalArgumentException(
-          option + ": \"" + text + "\" is not a duration like 90s, 30m, 24h or PT24H");
-    }
-  }
-
-  private static Duration positive(String option, Duration d) {
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(option + ": must not be negative");
-    }
-    return d;
-  }
-
-  /** {@code host:port} or {@code [v6]:port}; the host must be an IP literal or resolvable. */
-  static InetSocketAddress parseListen(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("--listen: \"" + text + "\" is not host:port");
-    }
-    String host = text.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--listen: port of \"" + text + "\" is not a number");
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("--listen: port " + port + " is not in 0..65535");
-    }
-    try {
-      return new InetSocketAddress(InetAddress.getByName(host), port);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("--listen: unknown host " + host);
     }
   }
 

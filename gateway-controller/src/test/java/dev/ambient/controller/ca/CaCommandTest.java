@@ -131,31 +131,4 @@ class CaCommandTest {
     assertThat(rr.code()).isEqualTo(1);
     assertThat(rr.err()).contains("no CA root");
   }
-
-  @Test
-  void reloadingMeshViewKeepsTheLastGoodState() throws Exception {
-    Path file = Files.writeString(dir.resolve("mesh.yaml"), "v1");
-    AtomicReference<Exception> failNext = new AtomicReference<>();
-    ReloadingMeshView view =
-        new ReloadingMeshView(
-            file,
-            p -> {
-              if (failNext.get() != null) {
-                throw failNext.get();
-              }
-              String text = Files.readString(p);
-              return new MeshConfig(
-                  text.equals("v1") ? List.of(workload("a", "web", "node-a")) : List.of(),
-                  List.of(),
-                  List.of());
-            });
-    assertThat(view.get().workloads()).hasSize(1);
-    failNext.set(new IllegalArgumentException("workload x: field node: missing"));
-    Files.writeString(file, "v2");
-    Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
-    assertThat(view.get().workloads()).hasSize(1);
-    failNext.set(null);
-    Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
-    assertThat(view.get().workloads()).isEmpty();
-  }
 }

@@ -3,6 +3,7 @@ package dev.ambient.ztunnel.admin;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ambient.api.model.MeshState;
+import dev.ambient.ztunnel.identity.CertificateInfo;
 import dev.ambient.ztunnel.metrics.MetricsRegistry;
 import java.io.Closeable;
 import java.io.IOException;

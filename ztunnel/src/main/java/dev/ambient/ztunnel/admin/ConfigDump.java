@@ -18,6 +18,7 @@ import dev.ambient.api.model.MeshState;
 import dev.ambient.api.model.Service;
 import dev.ambient.api.model.ServicePort;
 import dev.ambient.api.model.Workload;
+import dev.ambient.ztunnel.identity.CertificateInfo;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.Collection;
@@ -141,13 +142,14 @@ public final class ConfigDump {
 
   static JsonObject certificate(CertificateInfo c) {
     JsonObject o = new JsonObject();
-    o.addProperty("identity", c.identity());
-    o.addProperty("serial", c.serial());
+    o.addProperty("identity", c.identity().uri());
+    o.addProperty("serial", c.serialHex());
     o.add("notBefore", instant(c.notBefore()));
     o.add("notAfter", instant(c.notAfter()));
-    o.addProperty("state", c.state());
+    o.addProperty("state", c.state().name());
     o.add(
         "lastError", c.lastError() == null ? JsonNull.INSTANCE : new JsonPrimitive(c.lastError()));
+    o.add("nextAttempt", instant(c.nextAttempt()));
     return o;
   }
 

@@ -10,6 +10,7 @@ import dev.ambient.api.authz.IpLiteral;
 import dev.ambient.api.config.MeshConfigLoader;
 import dev.ambient.api.model.MeshState;
 import dev.ambient.api.spiffe.SpiffeId;
+import dev.ambient.ztunnel.identity.CertificateInfo;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import dev.ambient.ztunnel.metrics.ConnectionLabels;
 import dev.ambient.ztunnel.metrics.ConnectionTracker;
@@ -63,7 +64,14 @@ class AdminServerTest {
             .metricsAddress(new InetSocketAddress(IpLiteral.parse("127.0.40.2"), 0))
             .readinessAddress(new InetSocketAddress(IpLiteral.parse("127.0.40.3"), 0))
             .state(() -> state)
-            .certificates(() -> List.of(CertificateInfo.of(cert, "Available", null)))
+            .certificates(() -> List.of(new CertificateInfo(
+                            cert.identity(),
+                            cert.leaf().getSerialNumber().toString(16),
+                            cert.notBefore(),
+                            cert.notAfter(),
+                            CertificateInfo.State.VALID,
+                            null,
+                            cert.refreshAt())))
             .metrics(metrics::scrape)
             .ready(ready::get)
             .build();
@@ -118,7 +126,7 @@ class AdminServerTest {
     JsonObject c = dump.getAsJsonArray("certificates").get(0).getAsJsonObject();
     assertThat(c.keySet())
         .containsExactlyInAnyOrder(
-            "identity", "serial", "notBefore", "notAfter", "state", "lastError");
+            "identity", "serial", "notBefore", "notAfter", "state", "lastError", "nextAttempt");
     assertThat(c.get("serial").getAsString()).isEqualTo(cert.leaf().getSerialNumber().toString(16));
     assertThat(c.get("notAfter").getAsString()).isEqualTo(cert.notAfter().toString());
     assertThat(c.get("lastError").isJsonNull()).isTrue();
