@@ -79,7 +79,7 @@ public final class TestPki {
         sign(
             "O=" + trustDomain,
             leafKey.getPublic(),
-            root.getSubjectX500Principal().getName(),
+            "O=" + trustDomain + ",CN=test root",
             rootKey.getPrivate(),
             id.uri(),
             false,
@@ -95,7 +95,7 @@ public final class TestPki {
         sign(
             "O=" + trustDomain,
             key.getPublic(),
-            root.getSubjectX500Principal().getName(),
+            "O=" + trustDomain + ",CN=test root",
             rootKey.getPrivate(),
             uriSan,
             false,
