@@ -37,8 +37,12 @@ public final class TestBackend implements AutoCloseable {
   public final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
   public TestBackend(InetAddress address, Mode mode, String name) throws IOException {
+    this(address, 0, mode, name);
+  }
+
+  public TestBackend(InetAddress address, int port, Mode mode, String name) throws IOException {
     this.server = new ServerSocket();
-    this.server.bind(new InetSocketAddress(address, 0));
+    this.server.bind(new InetSocketAddress(address, port));
     this.mode = mode;
     this.name = name;
     Thread t = new Thread(this::acceptLoop, "backend-" + name);
