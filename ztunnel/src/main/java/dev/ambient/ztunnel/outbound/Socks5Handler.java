@@ -111,12 +111,8 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter {
       if (phase == Phase.DONE) {
         return;
       }
-      int limit = phase == Phase.CONNECTING ? MAX_EARLY_DATA + MAX_HANDSHAKE_BYTES : MAX_HANDSHAKE_BYTES;
-      if (buffer.readableBytes() + in.readableBytes() > limit) {
-        refuse(
-            ctx,
-            phase == Phase.REQUEST ? REP_GENERAL_FAILURE : (byte) -1,
-            "oversized input in " + phase + " (more than " + limit + " bytes)");
+      if (buffer.readableBytes() + in.readableBytes() > MAX_EARLY_DATA + MAX_HANDSHAKE_BYTES) {
+        refuse(ctx, phase == Phase.REQUEST ? REP_GENERAL_FAILURE : (byte) -1, "oversized input");
         return;
       }
       buffer.writeBytes(in);
@@ -128,6 +124,14 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter {
     }
     if (phase == Phase.REQUEST) {
       request(ctx);
+    }
+    // A complete greeting or request would have been consumed by now; more is garbage.
+    if ((phase == Phase.GREETING || phase == Phase.REQUEST)
+        && buffer.readableBytes() > MAX_HANDSHAKE_BYTES) {
+      refuse(
+          ctx,
+          phase == Phase.REQUEST ? REP_GENERAL_FAILURE : (byte) -1,
+          "oversized " + phase + " (more than " + MAX_HANDSHAKE_BYTES + " bytes)");
     }
   }
 
