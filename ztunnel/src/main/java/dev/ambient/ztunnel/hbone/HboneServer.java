@@ -191,7 +191,7 @@ public final class HboneServer {
         .addLast("tls", ssl)
         .addLast(
             HboneServerConnection.HANDSHAKE,
-            new HboneServerConnection(workload, dispatcher, relays, transport));
+            new HboneServerConnection(workload, dispatcher, relays));
     ch.config().setAutoRead(true);
   }
 }

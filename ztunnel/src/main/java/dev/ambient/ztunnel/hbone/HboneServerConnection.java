@@ -4,7 +4,6 @@ import dev.ambient.api.model.Workload;
 import dev.ambient.api.spiffe.SpiffeId;
 import dev.ambient.ztunnel.inbound.InboundDispatcher;
 import dev.ambient.ztunnel.relay.LiveRelays;
-import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.tls.PeerIdentity;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -33,15 +32,12 @@ final class HboneServerConnection extends ChannelInboundHandlerAdapter {
   private final Workload workload;
   private final InboundDispatcher dispatcher;
   private final LiveRelays relays;
-  private final NetTransport transport;
   private boolean failed;
 
-  HboneServerConnection(
-      Workload workload, InboundDispatcher dispatcher, LiveRelays relays, NetTransport transport) {
+  HboneServerConnection(Workload workload, InboundDispatcher dispatcher, LiveRelays relays) {
     this.workload = workload;
     this.dispatcher = dispatcher;
     this.relays = relays;
-    this.transport = transport;
   }
 
   @Override
@@ -119,9 +115,5 @@ final class HboneServerConnection extends ChannelInboundHandlerAdapter {
       b.append(" / ").append(c);
     }
     return b.toString();
-  }
-
-  NetTransport transport() {
-    return transport;
   }
 }

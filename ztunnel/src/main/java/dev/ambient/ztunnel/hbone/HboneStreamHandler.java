@@ -67,6 +67,11 @@ final class HboneStreamHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       seenHeaders = true;
+      if (frame.isEndStream()) {
+        // A tunnel whose client already ended its half would never carry a byte upstream.
+        reject(ctx, 400, frame.headers().authority(), "CONNECT carries END_STREAM");
+        return;
+      }
       onConnect(ctx, frame.headers());
     } finally {
       ReferenceCountUtil.release(msg);

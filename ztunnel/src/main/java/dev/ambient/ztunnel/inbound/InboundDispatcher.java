@@ -12,7 +12,6 @@ import dev.ambient.ztunnel.metrics.TcpMetrics;
 import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.state.StateHolder;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -139,10 +138,5 @@ public final class InboundDispatcher {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
         .handler(new ChannelInboundHandlerAdapter())
         .connect(destination);
-  }
-
-  /** For callers that hold a channel: the loop to use for the upstream. */
-  public static EventLoop loopOf(Channel ch) {
-    return ch.eventLoop();
   }
 }

@@ -52,6 +52,8 @@ public final class ProxyListeners implements AutoCloseable {
   private volatile InetSocketAddress socksBound;
   private volatile InetSocketAddress plaintextBound;
   private boolean stopped;
+  /** Listener closes started by earlier reconciles, so a caller can wait for them too. */
+  private CompletableFuture<Void> closing = CompletableFuture.completedFuture(null);
 
   public ProxyListeners(
       ProxySettings settings,
@@ -131,7 +133,9 @@ public final class ProxyListeners implements AutoCloseable {
         it.remove();
       }
     }
+    pending.add(closing);
     CompletableFuture<Void> closed = CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new));
+    closing = closed;
     List<CompletableFuture<?>> binds = new ArrayList<>();
     for (var e : wanted.entrySet()) {
       HboneServer existing = hbone.get(e.getKey());
@@ -159,6 +163,7 @@ public final class ProxyListeners implements AutoCloseable {
                     return null;
                   }));
     }
+    binds.add(closed);
     return CompletableFuture.allOf(binds.toArray(CompletableFuture[]::new));
   }
 

@@ -185,6 +185,17 @@ class HboneServerBadInputTest {
   }
 
   @Test
+  void connectWithEndStreamGets400() throws Exception {
+    WorkloadCertificate good = pair.pki.issue(pair.client.identity());
+    int status =
+        RawHboneClient.request(
+                pair.transport, clientContext(good), hbone, connectTo(echoAuthority()), true)
+            .get(20, TimeUnit.SECONDS);
+    assertThat(status).isEqualTo(400);
+    assertThat(pair.echo.accepted.get()).isZero();
+  }
+
+  @Test
   void deniedByPolicyGets401AndNothingReachesTheBackend() throws Exception {
     pair.b.authorizer.denied.add(pair.client.identity());
     WorkloadCertificate good = pair.pki.issue(pair.client.identity());

@@ -62,6 +62,16 @@ public final class RawHboneClient {
 
   public static CompletableFuture<Integer> request(
       NetTransport transport, SslContext ctx, InetSocketAddress server, Http2Headers headers) {
+    return request(transport, ctx, server, headers, false);
+  }
+
+  /** Like {@link #request}, optionally ending the stream with the request headers. */
+  public static CompletableFuture<Integer> request(
+      NetTransport transport,
+      SslContext ctx,
+      InetSocketAddress server,
+      Http2Headers headers,
+      boolean endStream) {
     CompletableFuture<Integer> result = new CompletableFuture<>();
     new Bootstrap()
         .group(transport.workerGroup())
@@ -85,7 +95,7 @@ public final class RawHboneClient {
                               c.pipeline()
                                   .addLast(Http2FrameCodecBuilder.forClient().build())
                                   .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                              openStream(c.channel(), headers, result);
+                              openStream(c.channel(), headers, endStream, result);
                             }
                           }
 
@@ -113,7 +123,7 @@ public final class RawHboneClient {
   }
 
   private static void openStream(
-      Channel parent, Http2Headers headers, CompletableFuture<Integer> result) {
+      Channel parent, Http2Headers headers, boolean endStream, CompletableFuture<Integer> result) {
     new Http2StreamChannelBootstrap(parent)
         .handler(
             new ChannelInboundHandlerAdapter() {
@@ -141,7 +151,7 @@ public final class RawHboneClient {
                 return;
               }
               Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
-              stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers));
+              stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
             });
   }
 }
