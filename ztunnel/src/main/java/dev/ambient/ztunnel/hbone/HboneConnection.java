@@ -16,11 +16,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One pooled HBONE client connection. Stream slots are reserved before the connection is even up,
- * so concurrent callers share a connection that is still handshaking. A connection that got
- * GOAWAY, failed a PING or sat idle takes no new streams; its streams in flight finish.
+ * so concurrent callers share a connection that is still handshaking. A connection that got GOAWAY,
+ * failed a PING or sat idle takes no new streams; its streams in flight finish.
  */
 final class HboneConnection {
   private static final Logger LOG = LoggerFactory.getLogger(HboneConnection.class);
+
   /** Stream count value of a connection that may take no more streams. */
   private static final int RETIRED = -1;
 
@@ -97,7 +98,8 @@ final class HboneConnection {
     this.channel = ch;
     ch.pipeline().addLast("hbone-conn", new ConnectionEvents());
     long interval = settings.pingInterval().toNanos();
-    pinger = ch.eventLoop().scheduleAtFixedRate(this::ping, interval, interval, TimeUnit.NANOSECONDS);
+    pinger =
+        ch.eventLoop().scheduleAtFixedRate(this::ping, interval, interval, TimeUnit.NANOSECONDS);
     ch.closeFuture()
         .addListener(
             f -> {

@@ -54,9 +54,9 @@ public final class HbonePool implements AutoCloseable {
 
   /**
    * Opens a tunnel to {@code authority} through the HBONE server at {@code hboneAddress}, which
-   * must prove one of {@code expectedServer}. The stream channel has auto-read off and is ready
-   * for a relay. A non-200 answer fails with {@link HboneStatusException}, a wrong server identity
-   * with {@link PeerIdentityMismatchException}.
+   * must prove one of {@code expectedServer}. The stream channel has auto-read off and is ready for
+   * a relay. A non-200 answer fails with {@link HboneStatusException}, a wrong server identity with
+   * {@link PeerIdentityMismatchException}.
    */
   public CompletableFuture<Http2StreamChannel> open(
       WorkloadCertificate source,
@@ -182,7 +182,8 @@ public final class HbonePool implements AutoCloseable {
       }
       InetSocketAddress address = conn.key.address();
       if (!done.isSuccess()) {
-        failAndClose(ctx, new IOException("TLS handshake with " + address + " failed", done.cause()));
+        failAndClose(
+            ctx, new IOException("TLS handshake with " + address + " failed", done.cause()));
         return;
       }
       SslHandler ssl = ctx.pipeline().get(SslHandler.class);
@@ -249,7 +250,8 @@ public final class HbonePool implements AutoCloseable {
               if (!f.isSuccess()) {
                 conn.release();
                 result.completeExceptionally(
-                    new IOException("cannot open HBONE stream to " + conn.key.address(), f.cause()));
+                    new IOException(
+                        "cannot open HBONE stream to " + conn.key.address(), f.cause()));
                 return;
               }
               Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
@@ -261,14 +263,16 @@ public final class HbonePool implements AutoCloseable {
                         conn.streamEnded();
                       });
               stream.pipeline().addLast(new AwaitResponse(result, authority, conn.key.address()));
-              Http2Headers headers = new DefaultHttp2Headers().method("CONNECT").authority(authority);
+              Http2Headers headers =
+                  new DefaultHttp2Headers().method("CONNECT").authority(authority);
               stream
                   .writeAndFlush(new DefaultHttp2HeadersFrame(headers))
                   .addListener(
                       w -> {
                         if (!w.isSuccess()) {
                           result.completeExceptionally(
-                              new IOException("HBONE CONNECT to " + authority + " failed", w.cause()));
+                              new IOException(
+                                  "HBONE CONNECT to " + authority + " failed", w.cause()));
                           stream.close();
                         }
                       });
@@ -324,7 +328,11 @@ public final class HbonePool implements AutoCloseable {
       if (evt instanceof Http2ResetFrame reset) {
         result.completeExceptionally(
             new IOException(
-                "HBONE server " + server + " reset the CONNECT to " + authority + ", code "
+                "HBONE server "
+                    + server
+                    + " reset the CONNECT to "
+                    + authority
+                    + ", code "
                     + reset.errorCode()));
       }
       ReferenceCountUtil.release(evt);

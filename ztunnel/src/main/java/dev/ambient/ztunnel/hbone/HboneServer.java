@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HBONE listener of one local workload: mTLS with the workload's own certificate, HTTP/2,
- * one CONNECT tunnel per stream. Bound on the workload's address (port 15008 in production).
+ * The HBONE listener of one local workload: mTLS with the workload's own certificate, HTTP/2, one
+ * CONNECT tunnel per stream. Bound on the workload's address (port 15008 in production).
  */
 public final class HboneServer {
   private static final Logger LOG = LoggerFactory.getLogger(HboneServer.class);
@@ -81,8 +81,7 @@ public final class HboneServer {
                   protected void initChannel(Channel ch) {
                     accepted.incrementAndGet();
                     connections.add(ch);
-                    ch.closeFuture()
-                        .addListener(f -> LOG.debug("HBONE connection {} closed", ch));
+                    ch.closeFuture().addListener(f -> LOG.debug("HBONE connection {} closed", ch));
                     withCertificate(ch);
                   }
                 });

@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Waits for the TLS handshake of an accepted HBONE connection, then switches it to HTTP/2. A
- * failed handshake (plaintext, no client certificate, foreign or expired certificate) closes this
+ * Waits for the TLS handshake of an accepted HBONE connection, then switches it to HTTP/2. A failed
+ * handshake (plaintext, no client certificate, foreign or expired certificate) closes this
  * connection only, with one log line.
  */
 final class HboneServerConnection extends ChannelInboundHandlerAdapter {

@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HBONE stream on the server: validates the CONNECT, admits it through policy, connects to
- * the destination and only then answers 200 and starts the relay. Only the request HEADERS are
- * read here; everything after belongs to the tunnel and is left unread until the relay runs.
+ * One HBONE stream on the server: validates the CONNECT, admits it through policy, connects to the
+ * destination and only then answers 200 and starts the relay. Only the request HEADERS are read
+ * here; everything after belongs to the tunnel and is left unread until the relay runs.
  */
 final class HboneStreamHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(HboneStreamHandler.class);
@@ -91,8 +91,7 @@ final class HboneStreamHandler extends ChannelInboundHandlerAdapter {
       reject(ctx, 400, authority, e.getMessage());
       return;
     }
-    Admission admission =
-        dispatcher.admit(destination, peer, peerAddress, hboneAddress, workload);
+    Admission admission = dispatcher.admit(destination, peer, peerAddress, hboneAddress, workload);
     if (admission instanceof Admission.Rejected r) {
       reject(ctx, r.status(), authority, r.reason());
       return;

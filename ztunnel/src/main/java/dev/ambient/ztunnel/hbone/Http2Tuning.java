@@ -8,8 +8,8 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
 
 /**
- * HTTP/2 settings of the HBONE data path, as Istio's ztunnel uses them, plus Netty's flood
- * defences set explicitly so that a Netty upgrade cannot silently loosen them.
+ * HTTP/2 settings of the HBONE data path, as Istio's ztunnel uses them, plus Netty's flood defences
+ * set explicitly so that a Netty upgrade cannot silently loosen them.
  */
 public final class Http2Tuning {
   public static final int STREAM_WINDOW = 4 * 1024 * 1024;

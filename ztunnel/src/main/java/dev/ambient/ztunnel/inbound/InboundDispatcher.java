@@ -86,7 +86,9 @@ public final class InboundDispatcher {
     if (listenerWorkload != null && !listenerWorkload.uid().equals(dst.uid())) {
       return new Admission.Rejected(
           400,
-          "destination workload " + dst.uid() + " is not the listener's workload "
+          "destination workload "
+              + dst.uid()
+              + " is not the listener's workload "
               + listenerWorkload.uid());
     }
     Workload src = source == null ? null : snapshot.workloadByAddress(source.getAddress());

@@ -94,7 +94,10 @@ public final class InboundPlaintextServer {
     Admission admission = dispatcher.admit(destination, null, source, null, null);
     if (admission instanceof Admission.Rejected r) {
       LOG.warn(
-          "inbound plaintext from {} to {} refused ({}): {}", source, destination, r.status(),
+          "inbound plaintext from {} to {} refused ({}): {}",
+          source,
+          destination,
+          r.status(),
           r.reason());
       ch.close();
       return;

@@ -30,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single outbound path: whatever produced the destination (SOCKS5 today, capture later),
- * the connection is routed by {@link OutboundRouter} and carried by HBONE or plain TCP.
+ * The single outbound path: whatever produced the destination (SOCKS5 today, capture later), the
+ * connection is routed by {@link OutboundRouter} and carried by HBONE or plain TCP.
  */
 public final class OutboundProxy {
   private static final Logger LOG = LoggerFactory.getLogger(OutboundProxy.class);
@@ -82,10 +82,12 @@ public final class OutboundProxy {
   public CompletableFuture<OutboundConnection> connect(
       Workload source, InetSocketAddress originalDestination, Channel downstream) {
     Route route = router.route(state.current(), source, originalDestination);
-    ConnectionTracker tracker = metrics.open(labels(source, originalDestination, downstream, route));
+    ConnectionTracker tracker =
+        metrics.open(labels(source, originalDestination, downstream, route));
     if (route instanceof Route.Reject r) {
       tracker.close("NR", r.reason());
-      LOG.warn("outbound from {} to {} rejected: {}", source.uid(), originalDestination, r.reason());
+      LOG.warn(
+          "outbound from {} to {} rejected: {}", source.uid(), originalDestination, r.reason());
       return CompletableFuture.failedFuture(new OutboundException(r.reason(), false, null));
     }
     Workload counted = countedEndpoint(route);
@@ -105,13 +107,14 @@ public final class OutboundProxy {
     return upstream.handle(
         (ch, t) -> {
           if (t != null) {
-            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-            String reason =
-                "outbound to " + originalDestination + " failed: " + describe(cause);
+            Throwable cause =
+                t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            String reason = "outbound to " + originalDestination + " failed: " + describe(cause);
             tracker.close("CONNECT", reason);
             onEnd.run();
             LOG.warn("outbound from {}: {}", source.uid(), reason);
-            boolean refused = cause instanceof HboneStatusException || cause instanceof ConnectException;
+            boolean refused =
+                cause instanceof HboneStatusException || cause instanceof ConnectException;
             throw new OutboundException(reason, refused, cause);
           }
           return new OutboundConnection(downstream, ch, route, tracker, relays, onEnd);

@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
 
 /**
- * Decides the route of an outbound connection from one state snapshot. The only state it keeps
- * is load-balancing bookkeeping (round-robin positions); the live request counts for
- * least-requests come from the caller.
+ * Decides the route of an outbound connection from one state snapshot. The only state it keeps is
+ * load-balancing bookkeeping (round-robin positions); the live request counts for least-requests
+ * come from the caller.
  */
 public final class OutboundRouter {
   private final int hbonePort;
@@ -53,7 +53,8 @@ public final class OutboundRouter {
     return direct(workload, null, dst);
   }
 
-  private Route serviceRoute(MeshState state, Workload source, Service service, InetSocketAddress dst) {
+  private Route serviceRoute(
+      MeshState state, Workload source, Service service, InetSocketAddress dst) {
     ServicePort port = service.port(dst.getPort());
     if (port == null) {
       return new Route.Reject(
@@ -105,7 +106,9 @@ public final class OutboundRouter {
       waypoint = state.workloadByAddress(gateway.address());
       if (waypoint == null) {
         return new Route.Reject(
-            owner + ": field waypoint: address " + gateway.address().getHostAddress()
+            owner
+                + ": field waypoint: address "
+                + gateway.address().getHostAddress()
                 + " is not a known workload");
       }
     } else {
@@ -117,7 +120,9 @@ public final class OutboundRouter {
       waypoint = pick(state, wpService);
       if (waypoint == null) {
         return new Route.Reject(
-            owner + ": field waypoint: service " + gateway.namespacedHostname()
+            owner
+                + ": field waypoint: service "
+                + gateway.namespacedHostname()
                 + " has no endpoint with an address");
       }
     }
@@ -151,7 +156,8 @@ public final class OutboundRouter {
     }
     int start =
         Math.floorMod(
-            roundRobin.computeIfAbsent(service.resourceName(), k -> new AtomicInteger())
+            roundRobin
+                .computeIfAbsent(service.resourceName(), k -> new AtomicInteger())
                 .getAndIncrement(),
             endpoints.size());
     if (service.loadBalancing() == LoadBalancing.ROUND_ROBIN) {

@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * RFC 1928 SOCKS5, no authentication, CONNECT only. Parsing is bounded (a greeting or request
- * never exceeds 262 bytes) and timed; every refusal gets the reply code the protocol allows, a log
- * line, and a close. Success is only answered once the upstream is established.
+ * RFC 1928 SOCKS5, no authentication, CONNECT only. Parsing is bounded (a greeting or request never
+ * exceeds 262 bytes) and timed; every refusal gets the reply code the protocol allows, a log line,
+ * and a close. Success is only answered once the upstream is established.
  */
 final class Socks5Handler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(Socks5Handler.class);
@@ -45,6 +45,7 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter {
 
   /** Largest legal request: 4 header bytes, 1 length byte, 255 name bytes, 2 port bytes. */
   private static final int MAX_HANDSHAKE_BYTES = 262;
+
   /** Early tunnel bytes sent before our reply are kept, up to this much. */
   private static final int MAX_EARLY_DATA = 64 * 1024;
 
@@ -240,7 +241,9 @@ final class Socks5Handler extends ChannelInboundHandlerAdapter {
       refuse(
           ctx,
           REP_NOT_ALLOWED,
-          "client " + client.getAddress().getHostAddress() + " is not a workload on node "
+          "client "
+              + client.getAddress().getHostAddress()
+              + " is not a workload on node "
               + nodeName);
       return;
     }

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * All data-path listeners of one ztunnel: an HBONE listener per address of every local HBONE
- * workload (kept in step with the mesh state), the SOCKS5 listener, the optional inbound
- * plaintext listener, and the shared HBONE client pool. {@link #drain} implements SIGTERM.
+ * workload (kept in step with the mesh state), the SOCKS5 listener, the optional inbound plaintext
+ * listener, and the shared HBONE client pool. {@link #drain} implements SIGTERM.
  */
 public final class ProxyListeners implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyListeners.class);
@@ -52,6 +52,7 @@ public final class ProxyListeners implements AutoCloseable {
   private volatile InetSocketAddress socksBound;
   private volatile InetSocketAddress plaintextBound;
   private boolean stopped;
+
   /** Listener closes started by earlier reconciles, so a caller can wait for them too. */
   private CompletableFuture<Void> closing = CompletableFuture.completedFuture(null);
 
@@ -126,7 +127,8 @@ public final class ProxyListeners implements AutoCloseable {
     for (var it = hbone.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
       Workload w = wanted.get(e.getKey());
-      if (w == null || !w.uid().equals(e.getValue().workload().uid())
+      if (w == null
+          || !w.uid().equals(e.getValue().workload().uid())
           || !w.identity().equals(e.getValue().workload().identity())) {
         LOG.info("closing HBONE listener {} of {}", e.getKey(), e.getValue().workload().uid());
         pending.add(e.getValue().close());
@@ -134,7 +136,8 @@ public final class ProxyListeners implements AutoCloseable {
       }
     }
     pending.add(closing);
-    CompletableFuture<Void> closed = CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new));
+    CompletableFuture<Void> closed =
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new));
     closing = closed;
     List<CompletableFuture<?>> binds = new ArrayList<>();
     for (var e : wanted.entrySet()) {
@@ -154,8 +157,11 @@ public final class ProxyListeners implements AutoCloseable {
               .handle(
                   (a, t) -> {
                     if (t != null) {
-                      LOG.warn("HBONE listener {} of {} failed to bind: {}", key,
-                          server.workload().uid(), t.toString());
+                      LOG.warn(
+                          "HBONE listener {} of {} failed to bind: {}",
+                          key,
+                          server.workload().uid(),
+                          t.toString());
                       synchronized (this) {
                         hbone.remove(key, server);
                       }

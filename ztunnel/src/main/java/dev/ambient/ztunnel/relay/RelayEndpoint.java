@@ -22,8 +22,10 @@ abstract class RelayEndpoint extends ChannelInboundHandlerAdapter {
   private final AtomicBoolean readPending = new AtomicBoolean();
 
   private volatile boolean inputEnded;
+
   /** Our output was shut down (FIN / END_STREAM sent) after all data was written. */
   volatile boolean outputDone;
+
   /** The shutdown of our output was requested (by the peer's input ending). */
   volatile boolean outputShutdownRequested;
 

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Backpressure: both channels run with auto-read off; a side is asked for more only while the
  * other side is writable, so a fast sender is held back by the slow receiver's socket buffer or
- * HTTP/2 window instead of piling bytes up in memory. On HTTP/2 streams the window is only
- * reopened as frames are read, i.e. as the consumer drains.
+ * HTTP/2 window instead of piling bytes up in memory. On HTTP/2 streams the window is only reopened
+ * as frames are read, i.e. as the consumer drains.
  */
 public final class RelaySession {
   private static final Logger LOG = LoggerFactory.getLogger(RelaySession.class);
@@ -40,7 +40,8 @@ public final class RelaySession {
    * upstream} the destination's side. Both channels must be active; ownership of their lifetime
    * passes to the session.
    */
-  public static RelaySession start(Channel downstream, Channel upstream, ConnectionTracker tracker) {
+  public static RelaySession start(
+      Channel downstream, Channel upstream, ConnectionTracker tracker) {
     RelaySession s = new RelaySession(downstream, upstream, tracker);
     s.downstream.install();
     s.upstream.install();

@@ -76,7 +76,8 @@ class HboneServerBadInputTest {
     try (Socket s = new Socket()) {
       s.connect(hbone, 5000);
       s.setSoTimeout(20_000);
-      s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       InputStream in = s.getInputStream();
       int read;
       try {
@@ -112,7 +113,9 @@ class HboneServerBadInputTest {
     KeyPair key = TestPki.newKeyPair();
     var chain = pair.pki.issueRaw("spiffe://other.example/ns/default/sa/client-sa", key);
     assertThatThrownBy(
-            () -> connect(RawHboneClient.context(key.getPrivate(), chain), connectTo(echoAuthority())))
+            () ->
+                connect(
+                    RawHboneClient.context(key.getPrivate(), chain), connectTo(echoAuthority())))
         .isNotNull();
     assertThat(pair.echo.accepted.get()).isZero();
   }
@@ -130,7 +133,9 @@ class HboneServerBadInputTest {
     KeyPair key = TestPki.newKeyPair();
     var chain = pair.pki.issueRaw(san, key);
     assertThatThrownBy(
-            () -> connect(RawHboneClient.context(key.getPrivate(), chain), connectTo(echoAuthority())))
+            () ->
+                connect(
+                    RawHboneClient.context(key.getPrivate(), chain), connectTo(echoAuthority())))
         .isNotNull();
     assertThat(pair.echo.accepted.get()).isZero();
   }
@@ -149,8 +154,7 @@ class HboneServerBadInputTest {
   @Test
   void selfSignedCertificateIsRefused() {
     WorkloadCertificate self = TestPki.selfSigned(pair.client.identity());
-    assertThatThrownBy(() -> connect(clientContext(self), connectTo(echoAuthority())))
-        .isNotNull();
+    assertThatThrownBy(() -> connect(clientContext(self), connectTo(echoAuthority()))).isNotNull();
     assertThat(pair.echo.accepted.get()).isZero();
   }
 
@@ -167,7 +171,11 @@ class HboneServerBadInputTest {
   void nonConnectMethodGets400() throws Exception {
     WorkloadCertificate good = pair.pki.issue(pair.client.identity());
     Http2Headers get =
-        new DefaultHttp2Headers().method("GET").scheme("https").path("/").authority(echoAuthority());
+        new DefaultHttp2Headers()
+            .method("GET")
+            .scheme("https")
+            .path("/")
+            .authority(echoAuthority());
     assertThat(connect(clientContext(good), get)).isEqualTo(400);
     assertThat(pair.echo.accepted.get()).isZero();
   }
@@ -175,8 +183,15 @@ class HboneServerBadInputTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "echo.default.svc:80", "127.0.0.1", "[::1", "127.0.0.1:99999", "127.0.0.1:0",
-        "127.0.0.1:8o", "127.1:80", "[example]:80", "127.0.0.1:80:80"
+        "echo.default.svc:80",
+        "127.0.0.1",
+        "[::1",
+        "127.0.0.1:99999",
+        "127.0.0.1:0",
+        "127.0.0.1:8o",
+        "127.1:80",
+        "[example]:80",
+        "127.0.0.1:80:80"
       })
   void malformedAuthorityGets400(String authority) throws Exception {
     WorkloadCertificate good = pair.pki.issue(pair.client.identity());
@@ -207,7 +222,9 @@ class HboneServerBadInputTest {
     assertThat(pair.echo.accepted.get()).isZero();
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> pair.b.metrics.closed().stream().filter(r -> "DENY".equals(r.flags)).count() == 2);
+        .until(
+            () ->
+                pair.b.metrics.closed().stream().filter(r -> "DENY".equals(r.flags)).count() == 2);
     for (RecordingTcpMetrics.Recorded r : pair.b.metrics.closed()) {
       assertThat(r.closeCount.get()).isEqualTo(1);
       assertThat(r.labels.sourcePrincipal()).isEqualTo(pair.client.identity());
@@ -232,7 +249,8 @@ class HboneServerBadInputTest {
   @Test
   void clientRejectsServerWithUnexpectedIdentity() {
     HbonePool pool =
-        new HbonePool(pair.transport, new dev.ambient.ztunnel.tls.TlsContexts(), HbonePoolSettings.DEFAULTS);
+        new HbonePool(
+            pair.transport, new dev.ambient.ztunnel.tls.TlsContexts(), HbonePoolSettings.DEFAULTS);
     SpiffeId someoneElse = pair.pki.identity("default", "not-the-server");
     WorkloadCertificate good = pair.pki.issue(pair.client.identity());
     assertThatThrownBy(

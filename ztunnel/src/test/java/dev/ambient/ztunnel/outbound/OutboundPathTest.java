@@ -116,8 +116,7 @@ class OutboundPathTest {
       int rep = SocksClient.request(s, new InetSocketAddress(t.vip().getAddress(), 81));
       assertThat(rep).isEqualTo(1);
     }
-    assertThat(pair.a.metrics.closed())
-        .anySatisfy(r -> assertThat(r.error).contains("no port 81"));
+    assertThat(pair.a.metrics.closed()).anySatisfy(r -> assertThat(r.error).contains("no port 81"));
   }
 
   @Test

@@ -30,18 +30,22 @@ class OutboundRouterTest {
   private final Workload source = TestMesh.workload("src", "n1", SRC);
   private final Workload pod1 = TestMesh.workload("pod1", "n2", POD1);
   private final Workload pod2 = TestMesh.workload("pod2", "n2", POD2);
-  private final Workload plain =
-      TestMesh.workload("plain", "n2", PLAIN, TunnelProtocol.NONE, null);
+  private final Workload plain = TestMesh.workload("plain", "n2", PLAIN, TunnelProtocol.NONE, null);
   private final Workload waypoint = TestMesh.workload("waypoint", "n3", WP);
   private final OutboundRouter router = new OutboundRouter(15008, w -> 0);
 
   private static Service service(
       InetAddress vip, GatewayAddress waypoint, List<String> sans, Workload... eps) {
     return new Service(
-        "svc", "default", "svc.default.svc.cluster.local", List.of(vip),
+        "svc",
+        "default",
+        "svc.default.svc.cluster.local",
+        List.of(vip),
         List.of(new ServicePort(80, 8080), new ServicePort(90, 0)),
         java.util.Arrays.stream(eps).map(Workload::uid).toList(),
-        LoadBalancing.ROUND_ROBIN, waypoint, sans);
+        LoadBalancing.ROUND_ROBIN,
+        waypoint,
+        sans);
   }
 
   @Test
@@ -65,7 +69,9 @@ class OutboundRouterTest {
     Service svc = service(VIP, null, List.of());
     MeshState state = TestMesh.state(List.of(source), List.of(svc));
     assertThat(router.route(state, source, new InetSocketAddress(VIP, 81)))
-        .isEqualTo(new Route.Reject("service default/svc.default.svc.cluster.local: field ports: no port 81"));
+        .isEqualTo(
+            new Route.Reject(
+                "service default/svc.default.svc.cluster.local: field ports: no port 81"));
     assertThat(router.route(state, source, new InetSocketAddress(VIP, 80)))
         .isInstanceOf(Route.Reject.class)
         .extracting(r -> ((Route.Reject) r).reason())
@@ -104,11 +110,31 @@ class OutboundRouterTest {
   @Test
   void waypointNamedByServiceIsResolvedToItsEndpoint() {
     Service wpSvc =
-        new Service("waypoint", "default", "waypoint.default.svc.cluster.local", List.of(WP_VIP),
-            List.of(new ServicePort(15008, 0)), List.of(waypoint.uid()), null, null, null);
+        new Service(
+            "waypoint",
+            "default",
+            "waypoint.default.svc.cluster.local",
+            List.of(WP_VIP),
+            List.of(new ServicePort(15008, 0)),
+            List.of(waypoint.uid()),
+            null,
+            null,
+            null);
     GatewayAddress gw = GatewayAddress.ofHostname("default", "waypoint.default.svc.cluster.local");
-    Workload pod = new Workload(pod1.uid(), pod1.name(), "default", pod1.serviceAccount(), "n2",
-        "cluster.local", List.of(POD1), TunnelProtocol.HBONE, gw, null, null, Map.of());
+    Workload pod =
+        new Workload(
+            pod1.uid(),
+            pod1.name(),
+            "default",
+            pod1.serviceAccount(),
+            "n2",
+            "cluster.local",
+            List.of(POD1),
+            TunnelProtocol.HBONE,
+            gw,
+            null,
+            null,
+            Map.of());
     MeshState state = TestMesh.state(List.of(source, pod, waypoint), List.of(wpSvc));
     Route r = router.route(state, source, new InetSocketAddress(POD1, 8080));
     assertThat(r).isInstanceOf(Route.ViaWaypoint.class);
@@ -134,9 +160,16 @@ class OutboundRouterTest {
   @Test
   void leastRequestsPicksTheEndpointWithFewestConnections() {
     Service svc =
-        new Service("svc", "default", "svc.default.svc.cluster.local", List.of(VIP),
-            List.of(new ServicePort(80, 0)), List.of(pod1.uid(), pod2.uid()),
-            LoadBalancing.LEAST_REQUESTS, null, null);
+        new Service(
+            "svc",
+            "default",
+            "svc.default.svc.cluster.local",
+            List.of(VIP),
+            List.of(new ServicePort(80, 0)),
+            List.of(pod1.uid(), pod2.uid()),
+            LoadBalancing.LEAST_REQUESTS,
+            null,
+            null);
     MeshState state = TestMesh.state(List.of(source, pod1, pod2), List.of(svc));
     OutboundRouter busyPod1 = new OutboundRouter(15008, w -> w.equals(pod1) ? 5 : 1);
     for (int i = 0; i < 4; i++) {

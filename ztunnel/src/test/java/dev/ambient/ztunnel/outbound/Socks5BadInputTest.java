@@ -219,8 +219,7 @@ class Socks5BadInputTest {
       closedPort = probe.getLocalPort();
     }
     try (Socket s = open()) {
-      int rep =
-          SocksClient.request(s, new java.net.InetSocketAddress(pair.serverIp, closedPort));
+      int rep = SocksClient.request(s, new java.net.InetSocketAddress(pair.serverIp, closedPort));
       assertThat(rep).isEqualTo(5);
     }
   }

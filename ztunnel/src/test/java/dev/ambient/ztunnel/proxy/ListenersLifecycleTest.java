@@ -8,6 +8,7 @@ import dev.ambient.api.model.Workload;
 import dev.ambient.ztunnel.hbone.HbonePoolSettings;
 import dev.ambient.ztunnel.inbound.FixedOriginalDestination;
 import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.state.StateHolder;
 import dev.ambient.ztunnel.testing.DenyPrincipalsAuthorizer;
 import dev.ambient.ztunnel.testing.RecordingTcpMetrics;
 import dev.ambient.ztunnel.testing.TestAddresses;
@@ -16,7 +17,6 @@ import dev.ambient.ztunnel.testing.TestCertificates;
 import dev.ambient.ztunnel.testing.TestMesh;
 import dev.ambient.ztunnel.testing.TestPki;
 import dev.ambient.ztunnel.testing.ZtunnelPair;
-import dev.ambient.ztunnel.state.StateHolder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -99,9 +99,7 @@ class ListenersLifecycleTest {
       }
       assertThat(r).isEqualTo(-1);
       live.close();
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> pair.b.metrics.closed().size() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> pair.b.metrics.closed().size() == 1);
       assertThat(pair.b.metrics.closed().get(0).error).contains("shutting down");
     }
   }
@@ -113,7 +111,9 @@ class ListenersLifecycleTest {
       try (Socket s = pair.connect(pair.echoAddress())) {
         echoOnce(s, "one");
       }
-      await().atMost(Duration.ofSeconds(10)).until(() -> pair.a.listeners.pool().pooledConnections() == 0);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> pair.a.listeners.pool().pooledConnections() == 0);
       try (Socket s = pair.connect(pair.echoAddress())) {
         echoOnce(s, "two");
       }
@@ -127,7 +127,9 @@ class ListenersLifecycleTest {
       Socket first = pair.connect(pair.echoAddress());
       echoOnce(first, "a");
       pair.b.listeners.hboneListeners().values().forEach(s -> s.goAway());
-      await().atMost(Duration.ofSeconds(10)).until(() -> pair.a.listeners.pool().pooledConnections() == 0);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> pair.a.listeners.pool().pooledConnections() == 0);
       try (Socket second = pair.connect(pair.echoAddress())) {
         echoOnce(second, "b");
       }
@@ -151,8 +153,13 @@ class ListenersLifecycleTest {
     try (TestBackend app = new TestBackend(podIp, TestBackend.Mode.ECHO, "pod")) {
       ProxySettings settings =
           new ProxySettings(
-              "node", 15008, null, new InetSocketAddress(podIp, 0),
-              new FixedOriginalDestination(app.address()), null, null);
+              "node",
+              15008,
+              null,
+              new InetSocketAddress(podIp, 0),
+              new FixedOriginalDestination(app.address()),
+              null,
+              null);
       ProxyListeners listeners =
           new ProxyListeners(settings, state, transport, new TestCertificates(pki), authz, metrics);
       listeners.start().join();
@@ -161,11 +168,14 @@ class ListenersLifecycleTest {
         s.connect(listeners.inboundPlaintextAddress());
         echoOnce(s, "plain");
       }
-      assertThat(authz.checks).singleElement().satisfies(c -> {
-        assertThat(c.sourcePrincipal()).isNull();
-        assertThat(c.sourceIp()).isEqualTo(callerIp);
-        assertThat(c.destinationIp()).isEqualTo(podIp);
-      });
+      assertThat(authz.checks)
+          .singleElement()
+          .satisfies(
+              c -> {
+                assertThat(c.sourcePrincipal()).isNull();
+                assertThat(c.sourceIp()).isEqualTo(callerIp);
+                assertThat(c.destinationIp()).isEqualTo(podIp);
+              });
       await().atMost(Duration.ofSeconds(10)).until(() -> metrics.closed().size() == 1);
       assertThat(metrics.closed().get(0).labels.mutualTls()).isFalse();
       listeners.close();

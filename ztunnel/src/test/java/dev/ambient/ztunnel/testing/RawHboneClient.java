@@ -30,8 +30,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A deliberately unchecked HTTP/2-over-TLS client for bad-input tests: any client certificate (or
- * none), any request headers. Completes with the response {@code :status}, or fails when the
- * server refuses the connection.
+ * none), any request headers. Completes with the response {@code :status}, or fails when the server
+ * refuses the connection.
  */
 public final class RawHboneClient {
   private RawHboneClient() {}
@@ -94,7 +94,9 @@ public final class RawHboneClient {
                               }
                               c.pipeline()
                                   .addLast(Http2FrameCodecBuilder.forClient().build())
-                                  .addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                                  .addLast(
+                                      new Http2MultiplexHandler(
+                                          new ChannelInboundHandlerAdapter()));
                               openStream(c.channel(), headers, endStream, result);
                             }
                           }

@@ -55,9 +55,23 @@ public final class RecordingTcpMetrics implements TcpMetrics {
 
     @Override
     public String toString() {
-      return "Recorded{" + labels.direction() + " " + labels.sourcePrincipal() + " -> "
-          + labels.destinationAddress() + ", sent=" + sent + ", received=" + received
-          + ", flags=" + flags + ", error=" + error + ", closes=" + closeCount + "}";
+      return "Recorded{"
+          + labels.direction()
+          + " "
+          + labels.sourcePrincipal()
+          + " -> "
+          + labels.destinationAddress()
+          + ", sent="
+          + sent
+          + ", received="
+          + received
+          + ", flags="
+          + flags
+          + ", error="
+          + error
+          + ", closes="
+          + closeCount
+          + "}";
     }
   }
 }

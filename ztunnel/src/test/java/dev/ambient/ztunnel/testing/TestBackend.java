@@ -32,8 +32,10 @@ public final class TestBackend implements AutoCloseable {
   private final Mode mode;
   private final String name;
   public final AtomicInteger accepted = new AtomicInteger();
+
   /** SHA-256 (hex) of everything each finished connection received. */
   public final List<String> receivedDigests = new CopyOnWriteArrayList<>();
+
   public final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
   public TestBackend(InetAddress address, Mode mode, String name) throws IOException {

@@ -48,8 +48,15 @@ public final class TestMesh {
       uids.add(w.uid());
     }
     return new Service(
-        host, "default", host + ".default.svc.cluster.local", List.of(vip),
-        List.of(new ServicePort(port, targetPort)), uids, lb, null, List.of());
+        host,
+        "default",
+        host + ".default.svc.cluster.local",
+        List.of(vip),
+        List.of(new ServicePort(port, targetPort)),
+        uids,
+        lb,
+        null,
+        List.of());
   }
 
   public static MeshState state(List<Workload> workloads, List<Service> services) {

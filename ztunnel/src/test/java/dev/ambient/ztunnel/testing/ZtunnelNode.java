@@ -32,13 +32,7 @@ public final class ZtunnelNode implements AutoCloseable {
     this.state = new StateHolder(initial);
     ProxySettings settings =
         new ProxySettings(
-            nodeName,
-            hbonePort,
-            new InetSocketAddress(socksIp, 0),
-            null,
-            null,
-            socksTimeout,
-            pool);
+            nodeName, hbonePort, new InetSocketAddress(socksIp, 0), null, null, socksTimeout, pool);
     this.listeners =
         new ProxyListeners(settings, state, transport, certificates, authorizer, metrics);
     listeners.start().join();

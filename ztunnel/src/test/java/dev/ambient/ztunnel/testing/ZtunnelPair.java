@@ -47,8 +47,12 @@ public final class ZtunnelPair implements AutoCloseable {
     this.server = TestMesh.workload("server", NODE_B, serverIp);
     this.echo = new TestBackend(serverIp, TestBackend.Mode.ECHO, "server");
     MeshState initial = TestMesh.state(List.of(client, server), List.of());
-    this.a = new ZtunnelNode(NODE_A, initial, clientIp, hbonePort, transport, certificates, pool, socksTimeout);
-    this.b = new ZtunnelNode(NODE_B, initial, serverIp, hbonePort, transport, certificates, pool, socksTimeout);
+    this.a =
+        new ZtunnelNode(
+            NODE_A, initial, clientIp, hbonePort, transport, certificates, pool, socksTimeout);
+    this.b =
+        new ZtunnelNode(
+            NODE_B, initial, serverIp, hbonePort, transport, certificates, pool, socksTimeout);
   }
 
   /** Adds workloads and services to both nodes' state. */

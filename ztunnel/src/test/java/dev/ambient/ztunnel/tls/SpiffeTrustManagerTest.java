@@ -35,7 +35,10 @@ class SpiffeTrustManagerTest {
         .hasMessageContaining("chain rejected");
     Instant now = Instant.now();
     X509Certificate expired =
-        pki.issue(pki.identity("a", "b"), now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)))
+        pki.issue(
+                pki.identity("a", "b"),
+                now.minus(Duration.ofDays(2)),
+                now.minus(Duration.ofDays(1)))
             .leaf();
     assertThatThrownBy(() -> tm.verify(new X509Certificate[] {expired}))
         .isInstanceOf(CertificateException.class);
@@ -52,9 +55,12 @@ class SpiffeTrustManagerTest {
     assertThatThrownBy(() -> tm.verify(pki.issueRaw(null, TestPki.newKeyPair())))
         .hasMessageContaining("exactly one URI SAN, found 0");
     assertThatThrownBy(
-            () -> tm.verify(pki.issueRaw("spiffe://cluster.local/ns/a/sa/b%00", TestPki.newKeyPair())))
+            () ->
+                tm.verify(
+                    pki.issueRaw("spiffe://cluster.local/ns/a/sa/b%00", TestPki.newKeyPair())))
         .hasMessageContaining("not a valid SPIFFE ID");
-    assertThatThrownBy(() -> tm.verify(new X509Certificate[0])).hasMessageContaining("no certificate");
+    assertThatThrownBy(() -> tm.verify(new X509Certificate[0]))
+        .hasMessageContaining("no certificate");
     assertThatThrownBy(() -> tm.verify(new X509Certificate[] {pki.root()}))
         .isInstanceOf(CertificateException.class);
   }
