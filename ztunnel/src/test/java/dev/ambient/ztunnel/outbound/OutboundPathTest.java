@@ -237,9 +237,11 @@ class OutboundPathTest {
                 last[0] = now;
                 return stable;
               });
+      System.out.println("backpressure: sender accepted " + accepted.get() + " bytes");
       assertThat(writer).isNotDone();
-      // Windows (4 MiB stream) + socket buffers on four sockets + one read batch: far below this.
-      assertThat(accepted.get()).isLessThan(64L * 1024 * 1024);
+      // Windows (4 MiB stream) + socket buffers on four sockets + one read batch: about 10 MiB on
+      // loopback, far below this.
+      assertThat(accepted.get()).isLessThan(32L * 1024 * 1024);
       s.close();
       writer.handle((v, t) -> null).join();
     }
