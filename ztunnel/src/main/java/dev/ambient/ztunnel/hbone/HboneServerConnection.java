@@ -9,12 +9,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +36,10 @@ final class HboneServerConnection extends ChannelInboundHandlerAdapter {
   private final Workload workload;
   private final InboundDispatcher dispatcher;
   private final LiveRelays relays;
+
+  /** A connection without streams for between one and two of these periods is closed. */
+  static final Duration IDLE_CONNECTION_TIMEOUT = Duration.ofMinutes(5);
+
   private boolean failed;
 
   HboneServerConnection(Workload workload, InboundDispatcher dispatcher, LiveRelays relays) {
@@ -81,12 +89,39 @@ final class HboneServerConnection extends ChannelInboundHandlerAdapter {
                         workload, peer, peerAddress, hboneAddress, dispatcher, relays));
           }
         };
+    Http2FrameCodec codec = Http2Tuning.serverCodec();
     ctx.pipeline()
-        .addAfter(HANDSHAKE, CODEC, Http2Tuning.serverCodec())
+        .addAfter(HANDSHAKE, CODEC, codec)
         .addAfter(CODEC, "h2-mux", new Http2MultiplexHandler(streams));
     ctx.pipeline().remove(this);
     Http2Tuning.openConnectionWindow(parent);
     LOG.debug("HBONE connection from {} ({}) switched to HTTP/2", peerAddress, peer);
+    closeWhenIdle(parent, codec);
+  }
+
+  /**
+   * Clients PING their connections, so transport idleness never shows; what matters is a connection
+   * that has carried no stream for a whole period. Those are closed.
+   */
+  private static void closeWhenIdle(Channel parent, Http2FrameCodec codec) {
+    long period = IDLE_CONNECTION_TIMEOUT.toNanos();
+    boolean[] idleLastTick = {false};
+    ScheduledFuture<?> check =
+        parent
+            .eventLoop()
+            .scheduleAtFixedRate(
+                () -> {
+                  boolean idle = codec.connection().numActiveStreams() == 0;
+                  if (idle && idleLastTick[0]) {
+                    LOG.debug("HBONE connection {} idle, closing", parent);
+                    parent.close();
+                  }
+                  idleLastTick[0] = idle;
+                },
+                period,
+                period,
+                TimeUnit.NANOSECONDS);
+    parent.closeFuture().addListener(f -> check.cancel(false));
   }
 
   @Override
