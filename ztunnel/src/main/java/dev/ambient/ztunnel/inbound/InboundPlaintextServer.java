@@ -1,0 +1,119 @@
+package dev.ambient.ztunnel.inbound;
+
+import dev.ambient.ztunnel.inbound.InboundDispatcher.Admission;
+import dev.ambient.ztunnel.metrics.ConnectionTracker;
+import dev.ambient.ztunnel.relay.LiveRelays;
+import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.relay.RelaySession;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Inbound plaintext (port 15006): traffic that reached a local workload without HBONE. There is no
+ * peer identity, so policy sees a {@code null} principal and metrics say no mTLS.
+ */
+public final class InboundPlaintextServer {
+  private static final Logger LOG = LoggerFactory.getLogger(InboundPlaintextServer.class);
+
+  private final InetSocketAddress bindAddress;
+  private final NetTransport transport;
+  private final OriginalDestination originalDestination;
+  private final InboundDispatcher dispatcher;
+  private final LiveRelays relays;
+  private volatile Channel serverChannel;
+
+  public InboundPlaintextServer(
+      InetSocketAddress bindAddress,
+      NetTransport transport,
+      OriginalDestination originalDestination,
+      InboundDispatcher dispatcher,
+      LiveRelays relays) {
+    this.bindAddress = bindAddress;
+    this.transport = transport;
+    this.originalDestination = originalDestination;
+    this.dispatcher = dispatcher;
+    this.relays = relays;
+  }
+
+  public CompletableFuture<InetSocketAddress> start() {
+    CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
+    ChannelFuture bind =
+        new ServerBootstrap()
+            .group(transport.bossGroup(), transport.workerGroup())
+            .channel(transport.serverChannelClass())
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    accept(ch);
+                  }
+                })
+            .bind(bindAddress);
+    bind.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            serverChannel = bind.channel();
+            result.complete((InetSocketAddress) bind.channel().localAddress());
+          } else {
+            result.completeExceptionally(f.cause());
+          }
+        });
+    return result;
+  }
+
+  public CompletableFuture<Void> stop() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    Channel ch = serverChannel;
+    if (ch == null) {
+      f.complete(null);
+    } else {
+      ch.close().addListener(x -> f.complete(null));
+    }
+    return f;
+  }
+
+  private void accept(Channel ch) {
+    InetSocketAddress source = (InetSocketAddress) ch.remoteAddress();
+    InetSocketAddress destination = originalDestination.of(ch);
+    if (destination == null) {
+      LOG.warn("inbound plaintext from {} closed: original destination unknown", source);
+      ch.close();
+      return;
+    }
+    Admission admission = dispatcher.admit(destination, null, source, null, null);
+    if (admission instanceof Admission.Rejected r) {
+      LOG.warn(
+          "inbound plaintext from {} to {} refused ({}): {}",
+          source,
+          destination,
+          r.status(),
+          r.reason());
+      ch.close();
+      return;
+    }
+    ConnectionTracker tracker = ((Admission.Admitted) admission).tracker();
+    ChannelFuture connect = dispatcher.connectUpstream(ch.eventLoop(), destination);
+    connect.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            String reason = "upstream connect to " + destination + " failed: " + f.cause();
+            LOG.warn("inbound plaintext from {}: {}", source, reason);
+            tracker.close("CONNECT", reason);
+            ch.close();
+            return;
+          }
+          relays.track(RelaySession.start(ch, connect.channel(), tracker));
+        });
+  }
+}
