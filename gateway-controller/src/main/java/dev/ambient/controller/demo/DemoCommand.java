@@ -3,6 +3,7 @@ package dev.ambient.controller.demo;
 import static dev.ambient.controller.demo.DemoTopology.*;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,6 +39,9 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Where config, state and logs go (default: ${DEFAULT-VALUE}).",
       defaultValue = ".mesh/demo")
   Path workDir;
+
+  /** Where the demo reports; a test can capture it. */
+  PrintStream out = System.out;
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -84,7 +87,7 @@ public final class DemoCommand implements Callable<Integer> {
             List.of("ztunnel", "--config", config.toString(), "--node", node[0],
                 "--trust-domain", TRUST_DOMAIN,
                 "--ca-address", CA.getHostString() + ":" + CA.getPort(),
-                "--ca-root", caState.resolve("root-cert.pem").toString(),
+                "--ca-root", caState.resolve("trust-bundle.pem").toString(),
                 "--ca-token-file", workDir.resolve(node[0] + ".token").toString(),
                 "--node-ip", node[1]));
       }
@@ -122,16 +125,17 @@ public final class DemoCommand implements Callable<Integer> {
 
       Map<String, Double> after = PrometheusText.scrape(metricsUri(NODE_B_IP));
       Map<String, Double> afterA = PrometheusText.scrape(metricsUri(NODE_A_IP));
-      DemoSummary summary = new DemoSummary(System.out);
+      DemoSummary summary = new DemoSummary(out);
       summary.calls(calls);
-      summary.accessLog(workDir.resolve("node-b.log"));
+      List<Map<String, String>> inbound = summary.accessLog(workDir.resolve("node-b.log"));
       summary.certificates(httpBody(URI.create("http://" + NODE_A_IP + ":15000/config_dump")), "node-a");
       summary.metrics("node-a (reporter=source)", beforeA, afterA);
       summary.metrics("node-b (reporter=destination)", before, after);
       summary.footer(workDir);
+      boolean passed = summary.checks(calls, inbound);
       step("Stopping everything the demo started");
+      return passed ? 0 : 1;
     }
-    return 0;
   }
 
   private void call(String phase, String from, String ns_sa, String sourceIp, InetSocketAddress target, String label)
@@ -141,7 +145,7 @@ public final class DemoCommand implements Callable<Integer> {
     String[] parts = ns_sa.split("/");
     String identity = "spiffe://" + TRUST_DOMAIN + "/ns/" + parts[0] + "/sa/" + parts[1];
     calls.add(new Call(phase, from, identity, label, r));
-    System.out.printf("  %-8s -> %-36s %s%n", from, label, (r.ok() ? "OK   " : "FAIL ") + r.detail());
+    out.printf("  %-8s -> %-36s %s%n", from, label, (r.ok() ? "OK   " : "FAIL ") + r.detail());
   }
 
   /** Refuses to start over something already using the demo's addresses. */
@@ -164,9 +168,9 @@ public final class DemoCommand implements Callable<Integer> {
     return URI.create("http://" + nodeIp + ":15020/metrics");
   }
 
-  private static void step(String text) {
-    System.out.println();
-    System.out.println("==> " + text);
+  private void step(String text) {
+    out.println();
+    out.println("==> " + text);
   }
 
   interface Check {
@@ -212,9 +216,5 @@ public final class DemoCommand implements Callable<Integer> {
     return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
-  }
-
-  static Predicate<String> accessLine() {
-    return line -> line.contains(" access ") || line.contains("access:");
   }
 }

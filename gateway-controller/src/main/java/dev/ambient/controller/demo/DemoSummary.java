@@ -4,12 +4,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.ambient.ztunnel.metrics.Logfmt;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,21 +32,26 @@ final class DemoSummary {
     }
   }
 
-  /** What node-b's ztunnel recorded per connection: the identities it verified and its decisions. */
-  void accessLog(Path nodeLog) throws IOException {
+  /**
+   * What node-b's ztunnel recorded per connection: the identities it verified and its decisions.
+   * Returns the inbound access-log entries.
+   */
+  List<Map<String, String>> accessLog(Path nodeLog) throws IOException {
     header("What node-b's ztunnel saw (its access log, one line per connection)");
+    List<Map<String, String>> inbound = new ArrayList<>();
     if (!Files.exists(nodeLog)) {
       out.println("  (no log at " + nodeLog + ")");
-      return;
+      return inbound;
     }
     out.printf("  %-48s %-10s %-22s %-8s %s%n", "peer identity (verified mTLS)", "to", "destination", "flags", "reason");
     int shown = 0;
     for (String line : Files.readAllLines(nodeLog)) {
-      Map<String, String> kv = logfmt(line);
+      Map<String, String> kv = accessFields(line);
       if (!kv.containsKey("src.identity") || !"inbound".equals(kv.get("direction"))) {
         continue;
       }
       shown++;
+      inbound.add(kv);
       out.printf(
           "  %-48s %-10s %-22s %-8s %s%n",
           kv.get("src.identity"),
@@ -58,6 +63,36 @@ final class DemoSummary {
     if (shown == 0) {
       out.println("  (no inbound access-log lines found in " + nodeLog + ")");
     }
+    return inbound;
+  }
+
+  /**
+   * Compares what happened with what the mesh promises: every call before the policy succeeds;
+   * with it, sleep still gets through, intruder is refused, and node-b names the policy.
+   */
+  boolean checks(List<DemoCommand.Call> calls, List<Map<String, String>> inbound) {
+    header("Checks");
+    boolean ok = true;
+    ok &= check("every call without a policy succeeded",
+        calls.stream().filter(c -> c.phase().equals("no policy")).allMatch(c -> c.result().ok()));
+    ok &= check("with the DENY policy, sleep (namespace default) still gets through",
+        calls.stream().filter(c -> c.phase().equals("DENY policy") && c.from().equals("sleep"))
+            .allMatch(c -> c.result().ok()));
+    ok &= check("with the DENY policy, intruder (namespace other) is refused",
+        calls.stream().filter(c -> c.phase().equals("DENY policy") && c.from().equals("intruder"))
+            .noneMatch(c -> c.result().ok()));
+    ok &= check("node-b verified each caller's SPIFFE identity over mTLS",
+        inbound.stream().anyMatch(kv -> kv.get("src.identity").endsWith("/ns/default/sa/sleep"))
+            && inbound.stream().anyMatch(kv -> kv.get("src.identity").endsWith("/ns/other/sa/intruder")));
+    ok &= check("node-b logged the denials with the policy's name",
+        inbound.stream().anyMatch(kv -> "DENY".equals(kv.get("flags"))
+            && kv.getOrDefault("error", "").contains("default/deny-other-namespace")));
+    return ok;
+  }
+
+  private boolean check(String what, boolean passed) {
+    out.println("  " + (passed ? "PASS  " : "FAIL  ") + what);
+    return passed;
   }
 
   void certificates(String configDump, String node) {
@@ -131,46 +166,16 @@ final class DemoSummary {
     return e == null || e.isJsonNull() ? "?" : e.getAsString();
   }
 
-  /** Parses {@code key=value} and {@code key="quoted value"} pairs out of a log line. */
-  static Map<String, String> logfmt(String line) {
-    Map<String, String> out = new LinkedHashMap<>();
-    int i = 0;
-    int n = line.length();
-    while (i < n) {
-      int eq = line.indexOf('=', i);
-      if (eq < 0) {
-        break;
-      }
-      int keyStart = line.lastIndexOf(' ', eq) + 1;
-      String key = line.substring(Math.max(keyStart, i), eq);
-      int v = eq + 1;
-      String value;
-      if (v < n && line.charAt(v) == '"') {
-        StringBuilder b = new StringBuilder();
-        int j = v + 1;
-        while (j < n && line.charAt(j) != '"') {
-          if (line.charAt(j) == '\\' && j + 1 < n) {
-            j++;
-          }
-          b.append(line.charAt(j));
-          j++;
-        }
-        value = b.toString();
-        i = j + 1;
-      } else {
-        int end = line.indexOf(' ', v);
-        end = end < 0 ? n : end;
-        value = line.substring(v, end);
-        i = end;
-      }
-      if (!key.isEmpty()) {
-        out.put(key, value);
-      }
+  /** The logfmt part of an access-log line ("... access src.addr=..."), or empty. */
+  static Map<String, String> accessFields(String line) {
+    int at = line.indexOf("src.addr=");
+    if (at < 0) {
+      return Map.of();
     }
-    return out;
-  }
-
-  static List<String> keys(Map<String, String> m) {
-    return new ArrayList<>(m.keySet());
+    try {
+      return Logfmt.parse(line.substring(at));
+    } catch (IllegalArgumentException notAccessLog) {
+      return Map.of();
+    }
   }
 }

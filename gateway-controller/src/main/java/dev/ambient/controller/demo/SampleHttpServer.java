@@ -7,7 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
-/** A sample application server: answers every request with the workload's name and the caller. */
+/** A sample application server: answers every request with the workload's name. */
 final class SampleHttpServer implements AutoCloseable {
   private final HttpServer server;
 
@@ -17,8 +17,7 @@ final class SampleHttpServer implements AutoCloseable {
         "/",
         exchange -> {
           byte[] body =
-              ("hello from " + workload + " (caller " + exchange.getRemoteAddress().getAddress().getHostAddress() + ")\n")
-                  .getBytes(StandardCharsets.UTF_8);
+              ("hello from " + workload + "\n").getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().add("Content-Type", "text/plain");
           exchange.sendResponseHeaders(200, body.length);
           try (OutputStream out = exchange.getResponseBody()) {
