@@ -22,7 +22,9 @@ public final class BenchMain {
     Map<String, Double> scores = new HashMap<>();
     for (RunResult r : results) {
       String label = r.getParams().getBenchmark();
-      scores.put(label.substring(label.lastIndexOf('.', label.lastIndexOf('.') - 1) + 1), r.getPrimaryResult().getScore());
+      scores.put(
+          label.substring(label.lastIndexOf('.', label.lastIndexOf('.') - 1) + 1),
+          r.getPrimaryResult().getScore());
     }
     System.out.println();
     ratio(scores, "HboneCopyBenchmark", "hbone_copy_vs_direct");
@@ -33,7 +35,8 @@ public final class BenchMain {
     Double hbone = scores.get(benchmark + ".hbone");
     Double direct = scores.get(benchmark + ".direct");
     if (hbone != null && direct != null && direct > 0) {
-      System.out.printf("%s=%.2f  (hbone %.1f ops/s, direct %.1f ops/s)%n", name, hbone / direct, hbone, direct);
+      System.out.printf(
+          "%s=%.2f  (hbone %.1f ops/s, direct %.1f ops/s)%n", name, hbone / direct, hbone, direct);
     }
   }
 }

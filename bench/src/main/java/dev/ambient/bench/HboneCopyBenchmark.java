@@ -26,17 +26,19 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The HBONE copy path against a direct connection, same run, same echo server: an application
- * socket through ztunnel A's SOCKS5, HBONE (HTTP/2 CONNECT over mTLS) to ztunnel B, plain TCP to
- * an echo server; versus the same echo server reached directly. Each operation sends {@code
- * chunk} bytes and reads the echo back, so the score is round trips per second; bytes per second
- * is score x chunk x 2.
+ * socket through ztunnel A's SOCKS5, HBONE (HTTP/2 CONNECT over mTLS) to ztunnel B, plain TCP to an
+ * echo server; versus the same echo server reached directly. Each operation sends {@code chunk}
+ * bytes and reads the echo back, so the score is round trips per second; bytes per second is score
+ * x chunk x 2.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx1g"})
 public class HboneCopyBenchmark {
 
   @Param({"1048576"})

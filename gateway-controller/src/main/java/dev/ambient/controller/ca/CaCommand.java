@@ -45,8 +45,8 @@ public final class CaCommand implements Callable<Integer> {
   }
 
   /**
-   * The same file watcher ztunnel uses: a bad edit keeps the last good view; a bad file at start
-   * is an error. The watcher lives as long as the CA process.
+   * The same file watcher ztunnel uses: a bad edit keeps the last good view; a bad file at start is
+   * an error. The watcher lives as long as the CA process.
    */
   static Supplier<MeshState> configFileMeshView(Path config) throws Exception {
     StateHolder holder = new StateHolder(MeshState.EMPTY);

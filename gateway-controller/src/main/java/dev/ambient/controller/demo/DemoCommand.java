@@ -47,7 +47,8 @@ public final class DemoCommand implements Callable<Integer> {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Call> calls = new ArrayList<>();
 
-  record Call(String phase, String from, String fromIdentity, String to, Socks5HttpClient.Result result) {}
+  record Call(
+      String phase, String from, String fromIdentity, String to, Socks5HttpClient.Result result) {}
 
   @Override
   public Integer call() throws Exception {
@@ -61,66 +62,142 @@ public final class DemoCommand implements Callable<Integer> {
     Files.writeString(config, DemoTopology.meshYaml(false));
 
     try (ChildProcesses children = new ChildProcesses();
-        SampleHttpServer v1 = new SampleHttpServer("echo-v1", new InetSocketAddress(ECHO_V1_IP, APP_PORT));
-        SampleHttpServer v2 = new SampleHttpServer("echo-v2", new InetSocketAddress(ECHO_V2_IP, APP_PORT));
+        SampleHttpServer v1 =
+            new SampleHttpServer("echo-v1", new InetSocketAddress(ECHO_V1_IP, APP_PORT));
+        SampleHttpServer v2 =
+            new SampleHttpServer("echo-v2", new InetSocketAddress(ECHO_V2_IP, APP_PORT));
         SampleHttpServer legacy =
-            new SampleHttpServer("legacy (outside the mesh)", new InetSocketAddress(LEGACY_IP, APP_PORT))) {
+            new SampleHttpServer(
+                "legacy (outside the mesh)", new InetSocketAddress(LEGACY_IP, APP_PORT))) {
       step("Starting the certificate authority on " + CA.getHostString() + ":" + CA.getPort());
       Path caLog = workDir.resolve("ca.log");
       for (String node : List.of("node-a", "node-b")) {
         children.runToCompletion(
             caLog,
-            List.of("ca", "token", "--state-dir", caState.toString(), "--node", node,
-                "--out", workDir.resolve(node + ".token").toString()));
+            List.of(
+                "ca",
+                "token",
+                "--state-dir",
+                caState.toString(),
+                "--node",
+                node,
+                "--out",
+                workDir.resolve(node + ".token").toString()));
       }
       children.start(
           caLog,
-          List.of("ca", "serve", "--state-dir", caState.toString(), "--config", config.toString(),
-              "--listen", CA.getHostString() + ":" + CA.getPort(), "--trust-domain", TRUST_DOMAIN));
+          List.of(
+              "ca",
+              "serve",
+              "--state-dir",
+              caState.toString(),
+              "--config",
+              config.toString(),
+              "--listen",
+              CA.getHostString() + ":" + CA.getPort(),
+              "--trust-domain",
+              TRUST_DOMAIN));
       waitFor("CA port", () -> portOpen(CA), Duration.ofSeconds(60), caLog);
 
       for (String[] node : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
-        step("Starting ztunnel " + node[0] + " (SOCKS5 " + node[1] + ":15080, metrics :15020, admin :15000)");
+        step(
+            "Starting ztunnel "
+                + node[0]
+                + " (SOCKS5 "
+                + node[1]
+                + ":15080, metrics :15020, admin :15000)");
         Path log = workDir.resolve(node[0] + ".log");
         children.start(
             log,
-            List.of("ztunnel", "--config", config.toString(), "--node", node[0],
-                "--trust-domain", TRUST_DOMAIN,
-                "--ca-address", CA.getHostString() + ":" + CA.getPort(),
-                "--ca-root", caState.resolve("trust-bundle.pem").toString(),
-                "--ca-token-file", workDir.resolve(node[0] + ".token").toString(),
-                "--node-ip", node[1]));
+            List.of(
+                "ztunnel",
+                "--config",
+                config.toString(),
+                "--node",
+                node[0],
+                "--trust-domain",
+                TRUST_DOMAIN,
+                "--ca-address",
+                CA.getHostString() + ":" + CA.getPort(),
+                "--ca-root",
+                caState.resolve("trust-bundle.pem").toString(),
+                "--ca-token-file",
+                workDir.resolve(node[0] + ".token").toString(),
+                "--node-ip",
+                node[1]));
       }
       for (String[] node : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
         URI ready = URI.create("http://" + node[1] + ":15021/healthz/ready");
-        waitFor(node[0] + " readiness", () -> httpStatus(ready) == 200, Duration.ofSeconds(60),
+        waitFor(
+            node[0] + " readiness",
+            () -> httpStatus(ready) == 200,
+            Duration.ofSeconds(60),
             workDir.resolve(node[0] + ".log"));
       }
 
       Map<String, Double> before = PrometheusText.scrape(metricsUri(NODE_B_IP));
       Map<String, Double> beforeA = PrometheusText.scrape(metricsUri(NODE_A_IP));
 
-      step("Traffic with no policy: sleep and intruder call the echo service through node-a's SOCKS5");
+      step(
+          "Traffic with no policy: sleep and intruder call the echo service through node-a's SOCKS5");
       InetSocketAddress echo = new InetSocketAddress(ECHO_VIP, ECHO_PORT);
       for (int i = 0; i < 4; i++) {
-        call("no policy", "sleep", "default/sleep", SLEEP_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
+        call(
+            "no policy",
+            "sleep",
+            "default/sleep",
+            SLEEP_IP,
+            echo,
+            "echo.default (VIP " + ECHO_VIP + ":80)");
       }
-      call("no policy", "intruder", "other/intruder", INTRUDER_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
-      call("no policy", "sleep", "default/sleep", SLEEP_IP, new InetSocketAddress(ECHO_V1_IP, APP_PORT),
+      call(
+          "no policy",
+          "intruder",
+          "other/intruder",
+          INTRUDER_IP,
+          echo,
+          "echo.default (VIP " + ECHO_VIP + ":80)");
+      call(
+          "no policy",
+          "sleep",
+          "default/sleep",
+          SLEEP_IP,
+          new InetSocketAddress(ECHO_V1_IP, APP_PORT),
           "echo-v1 pod " + ECHO_V1_IP + ":8080");
-      call("no policy", "sleep", "default/sleep", SLEEP_IP, new InetSocketAddress(LEGACY_IP, APP_PORT),
+      call(
+          "no policy",
+          "sleep",
+          "default/sleep",
+          SLEEP_IP,
+          new InetSocketAddress(LEGACY_IP, APP_PORT),
           "legacy " + LEGACY_IP + ":8080 (not in the mesh)");
 
-      step("Applying AuthorizationPolicy default/deny-other-namespace (DENY from namespace 'other' to app=echo)");
+      step(
+          "Applying AuthorizationPolicy default/deny-other-namespace (DENY from namespace 'other' to app=echo)");
       Files.writeString(config, DemoTopology.meshYaml(true));
       URI dump = URI.create("http://" + NODE_B_IP + ":15000/config_dump");
-      waitFor("node-b to load the policy", () -> httpBody(dump).contains("deny-other-namespace"),
-          Duration.ofSeconds(30), workDir.resolve("node-b.log"));
+      waitFor(
+          "node-b to load the policy",
+          () -> httpBody(dump).contains("deny-other-namespace"),
+          Duration.ofSeconds(30),
+          workDir.resolve("node-b.log"));
 
       step("Traffic with the policy");
       for (int i = 0; i < 2; i++) {
-        call("DENY policy", "sleep", "default/sleep", SLEEP_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
-        call("DENY policy", "intruder", "other/intruder", INTRUDER_IP, echo, "echo.default (VIP " + ECHO_VIP + ":80)");
+        call(
+            "DENY policy",
+            "sleep",
+            "default/sleep",
+            SLEEP_IP,
+            echo,
+            "echo.default (VIP " + ECHO_VIP + ":80)");
+        call(
+            "DENY policy",
+            "intruder",
+            "other/intruder",
+            INTRUDER_IP,
+            echo,
+            "echo.default (VIP " + ECHO_VIP + ":80)");
       }
 
       Map<String, Double> after = PrometheusText.scrape(metricsUri(NODE_B_IP));
@@ -128,7 +205,8 @@ public final class DemoCommand implements Callable<Integer> {
       DemoSummary summary = new DemoSummary(out);
       summary.calls(calls);
       List<Map<String, String>> inbound = summary.accessLog(workDir.resolve("node-b.log"));
-      summary.certificates(httpBody(URI.create("http://" + NODE_A_IP + ":15000/config_dump")), "node-a");
+      summary.certificates(
+          httpBody(URI.create("http://" + NODE_A_IP + ":15000/config_dump")), "node-a");
       summary.metrics("node-a (reporter=source)", beforeA, afterA);
       summary.metrics("node-b (reporter=destination)", before, after);
       summary.footer(workDir);
@@ -138,7 +216,13 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void call(String phase, String from, String ns_sa, String sourceIp, InetSocketAddress target, String label)
+  private void call(
+      String phase,
+      String from,
+      String ns_sa,
+      String sourceIp,
+      InetSocketAddress target,
+      String label)
       throws IOException {
     Socks5HttpClient.Result r =
         Socks5HttpClient.get(socks(NODE_A_IP), InetAddress.getByName(sourceIp), target);
@@ -151,15 +235,25 @@ public final class DemoCommand implements Callable<Integer> {
   /** Refuses to start over something already using the demo's addresses. */
   private static void preflight() throws IOException {
     List<InetSocketAddress> needed =
-        List.of(CA, socks(NODE_A_IP), socks(NODE_B_IP), new InetSocketAddress(ECHO_V1_IP, APP_PORT),
-            new InetSocketAddress(ECHO_V2_IP, APP_PORT), new InetSocketAddress(LEGACY_IP, APP_PORT));
+        List.of(
+            CA,
+            socks(NODE_A_IP),
+            socks(NODE_B_IP),
+            new InetSocketAddress(ECHO_V1_IP, APP_PORT),
+            new InetSocketAddress(ECHO_V2_IP, APP_PORT),
+            new InetSocketAddress(LEGACY_IP, APP_PORT));
     for (InetSocketAddress a : needed) {
       try (ServerSocket s = new ServerSocket()) {
         s.bind(a);
       } catch (IOException e) {
         throw new IOException(
-            "address " + a.getHostString() + ":" + a.getPort()
-                + " is in use; is another demo running? (" + e.getMessage() + ")");
+            "address "
+                + a.getHostString()
+                + ":"
+                + a.getPort()
+                + " is in use; is another demo running? ("
+                + e.getMessage()
+                + ")");
       }
     }
   }
@@ -177,7 +271,8 @@ public final class DemoCommand implements Callable<Integer> {
     boolean ok() throws Exception;
   }
 
-  private static void waitFor(String what, Check check, Duration timeout, Path log) throws Exception {
+  private static void waitFor(String what, Check check, Duration timeout, Path log)
+      throws Exception {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       try {
@@ -194,7 +289,8 @@ public final class DemoCommand implements Callable<Integer> {
       List<String> lines = Files.readAllLines(log);
       tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
     }
-    throw new IOException("timed out waiting for " + what + "; last lines of " + log + ":\n" + tail);
+    throw new IOException(
+        "timed out waiting for " + what + "; last lines of " + log + ":\n" + tail);
   }
 
   private static boolean portOpen(InetSocketAddress a) {
@@ -207,13 +303,15 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private int httpStatus(URI uri) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+    return http.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
             HttpResponse.BodyHandlers.discarding())
         .statusCode();
   }
 
   private String httpBody(URI uri) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+    return http.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }

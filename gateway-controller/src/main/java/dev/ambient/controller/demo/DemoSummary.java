@@ -28,7 +28,11 @@ final class DemoSummary {
     for (DemoCommand.Call c : calls) {
       out.printf(
           "  %-12s %-9s %-48s %-36s %s%n",
-          c.phase(), c.from(), c.fromIdentity(), c.to(), (c.result().ok() ? "ok: " : "FAILED: ") + c.result().detail());
+          c.phase(),
+          c.from(),
+          c.fromIdentity(),
+          c.to(),
+          (c.result().ok() ? "ok: " : "FAILED: ") + c.result().detail());
     }
   }
 
@@ -43,7 +47,9 @@ final class DemoSummary {
       out.println("  (no log at " + nodeLog + ")");
       return inbound;
     }
-    out.printf("  %-48s %-10s %-22s %-8s %s%n", "peer identity (verified mTLS)", "to", "destination", "flags", "reason");
+    out.printf(
+        "  %-48s %-10s %-22s %-8s %s%n",
+        "peer identity (verified mTLS)", "to", "destination", "flags", "reason");
     int shown = 0;
     for (String line : Files.readAllLines(nodeLog)) {
       Map<String, String> kv = accessFields(line);
@@ -67,26 +73,45 @@ final class DemoSummary {
   }
 
   /**
-   * Compares what happened with what the mesh promises: every call before the policy succeeds;
-   * with it, sleep still gets through, intruder is refused, and node-b names the policy.
+   * Compares what happened with what the mesh promises: every call before the policy succeeds; with
+   * it, sleep still gets through, intruder is refused, and node-b names the policy.
    */
   boolean checks(List<DemoCommand.Call> calls, List<Map<String, String>> inbound) {
     header("Checks");
     boolean ok = true;
-    ok &= check("every call without a policy succeeded",
-        calls.stream().filter(c -> c.phase().equals("no policy")).allMatch(c -> c.result().ok()));
-    ok &= check("with the DENY policy, sleep (namespace default) still gets through",
-        calls.stream().filter(c -> c.phase().equals("DENY policy") && c.from().equals("sleep"))
-            .allMatch(c -> c.result().ok()));
-    ok &= check("with the DENY policy, intruder (namespace other) is refused",
-        calls.stream().filter(c -> c.phase().equals("DENY policy") && c.from().equals("intruder"))
-            .noneMatch(c -> c.result().ok()));
-    ok &= check("node-b verified each caller's SPIFFE identity over mTLS",
-        inbound.stream().anyMatch(kv -> kv.get("src.identity").endsWith("/ns/default/sa/sleep"))
-            && inbound.stream().anyMatch(kv -> kv.get("src.identity").endsWith("/ns/other/sa/intruder")));
-    ok &= check("node-b logged the denials with the policy's name",
-        inbound.stream().anyMatch(kv -> "DENY".equals(kv.get("flags"))
-            && kv.getOrDefault("error", "").contains("default/deny-other-namespace")));
+    ok &=
+        check(
+            "every call without a policy succeeded",
+            calls.stream()
+                .filter(c -> c.phase().equals("no policy"))
+                .allMatch(c -> c.result().ok()));
+    ok &=
+        check(
+            "with the DENY policy, sleep (namespace default) still gets through",
+            calls.stream()
+                .filter(c -> c.phase().equals("DENY policy") && c.from().equals("sleep"))
+                .allMatch(c -> c.result().ok()));
+    ok &=
+        check(
+            "with the DENY policy, intruder (namespace other) is refused",
+            calls.stream()
+                .filter(c -> c.phase().equals("DENY policy") && c.from().equals("intruder"))
+                .noneMatch(c -> c.result().ok()));
+    ok &=
+        check(
+            "node-b verified each caller's SPIFFE identity over mTLS",
+            inbound.stream().anyMatch(kv -> kv.get("src.identity").endsWith("/ns/default/sa/sleep"))
+                && inbound.stream()
+                    .anyMatch(kv -> kv.get("src.identity").endsWith("/ns/other/sa/intruder")));
+    ok &=
+        check(
+            "node-b logged the denials with the policy's name",
+            inbound.stream()
+                .anyMatch(
+                    kv ->
+                        "DENY".equals(kv.get("flags"))
+                            && kv.getOrDefault("error", "")
+                                .contains("default/deny-other-namespace")));
     return ok;
   }
 
@@ -96,7 +121,8 @@ final class DemoSummary {
   }
 
   void certificates(String configDump, String node) {
-    header("Certificates held by " + node + " (from its /config_dump; keys never leave the process)");
+    header(
+        "Certificates held by " + node + " (from its /config_dump; keys never leave the process)");
     try {
       JsonElement root = JsonParser.parseString(configDump);
       JsonArray certs = root.getAsJsonObject().getAsJsonArray("certificates");

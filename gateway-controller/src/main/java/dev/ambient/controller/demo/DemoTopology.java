@@ -64,7 +64,8 @@ final class DemoTopology {
           ports: [{port: %d, targetPort: %d}]
           endpoints: [Kubernetes//Pod/default/echo-v1, Kubernetes//Pod/default/echo-v2]
         """
-            .formatted(SLEEP_IP, INTRUDER_IP, ECHO_V1_IP, ECHO_V2_IP, ECHO_VIP, ECHO_PORT, APP_PORT);
+            .formatted(
+                SLEEP_IP, INTRUDER_IP, ECHO_V1_IP, ECHO_V2_IP, ECHO_VIP, ECHO_PORT, APP_PORT);
     if (withDeny) {
       yaml +=
           """

@@ -16,8 +16,7 @@ final class SampleHttpServer implements AutoCloseable {
     server.createContext(
         "/",
         exchange -> {
-          byte[] body =
-              ("hello from " + workload + "\n").getBytes(StandardCharsets.UTF_8);
+          byte[] body = ("hello from " + workload + "\n").getBytes(StandardCharsets.UTF_8);
           exchange.getResponseHeaders().add("Content-Type", "text/plain");
           exchange.sendResponseHeaders(200, body.length);
           try (OutputStream out = exchange.getResponseBody()) {

@@ -50,7 +50,9 @@ final class Socks5HttpClient {
       int addrLen = head[3] == 1 ? 4 : head[3] == 4 ? 16 : in.readUnsignedByte();
       in.readFully(new byte[addrLen + 2]);
       out.write(
-          ("GET / HTTP/1.1\r\nHost: " + target.getAddress().getHostAddress() + "\r\nConnection: close\r\n\r\n")
+          ("GET / HTTP/1.1\r\nHost: "
+                  + target.getAddress().getHostAddress()
+                  + "\r\nConnection: close\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String response = new String(readAll(in), StandardCharsets.UTF_8);

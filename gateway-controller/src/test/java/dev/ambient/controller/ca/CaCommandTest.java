@@ -4,7 +4,6 @@ import static dev.ambient.controller.ca.MeshStates.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ambient.api.model.MeshConfig;
 import dev.ambient.api.model.MeshState;
 import dev.ambient.api.spiffe.SpiffeId;
 import dev.ambient.ztunnel.identity.CaClient;
@@ -14,10 +13,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;

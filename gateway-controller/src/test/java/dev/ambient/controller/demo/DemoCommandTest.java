@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Runs {@code mesh demo} for real: a CA and two ztunnels as child JVMs, traffic, a policy. The
- * demo checks its own outcome (exit code 1 if anything the mesh promises did not happen).
+ * Runs {@code mesh demo} for real: a CA and two ztunnels as child JVMs, traffic, a policy. The demo
+ * checks its own outcome (exit code 1 if anything the mesh promises did not happen).
  */
 class DemoCommandTest {
 
@@ -62,7 +62,8 @@ class DemoCommandTest {
     try {
       Awaitility.await()
           .atMost(Duration.ofSeconds(90))
-          .until(() -> Files.exists(log) && Files.readString(log).contains("Starting ztunnel node-b"));
+          .until(
+              () -> Files.exists(log) && Files.readString(log).contains("Starting ztunnel node-b"));
       // The CA and both ztunnels are running as the demo's children.
       List<ProcessHandle> children =
           Awaitility.await()
@@ -73,9 +74,10 @@ class DemoCommandTest {
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(
-              () -> assertThat(children.stream().filter(ProcessHandle::isAlive).toList())
-                  .as("left behind")
-                  .isEmpty());
+              () ->
+                  assertThat(children.stream().filter(ProcessHandle::isAlive).toList())
+                      .as("left behind")
+                      .isEmpty());
     } finally {
       demo.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
       demo.destroyForcibly();

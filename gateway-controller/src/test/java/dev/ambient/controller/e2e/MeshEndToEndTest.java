@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.ambient.api.model.MeshState;
 import dev.ambient.api.spiffe.SpiffeId;
 import dev.ambient.controller.ca.BootstrapTokens;
 import dev.ambient.controller.ca.CaServer;
@@ -23,7 +24,6 @@ import dev.ambient.ztunnel.state.StateHolder;
 import dev.ambient.ztunnel.testing.SocksClient;
 import dev.ambient.ztunnel.testing.TestAddresses;
 import dev.ambient.ztunnel.testing.TestBackend;
-import dev.ambient.api.model.MeshState;
 import io.grpc.Status;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -55,10 +55,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole L4 mesh with every real part: the CA over gRPC/TLS reading the mesh file, two
- * ztunnels started exactly as {@code mesh ztunnel} starts them (certificates by CSR with node
- * tokens, real L4 policy, real Prometheus metrics, config reload), real sockets on 127.x
- * addresses. The steps build on each other, so they run in order.
+ * The whole L4 mesh with every real part: the CA over gRPC/TLS reading the mesh file, two ztunnels
+ * started exactly as {@code mesh ztunnel} starts them (certificates by CSR with node tokens, real
+ * L4 policy, real Prometheus metrics, config reload), real sockets on 127.x addresses. The steps
+ * build on each other, so they run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -156,17 +156,27 @@ class MeshEndToEndTest {
         .untilAsserted(
             () -> {
               Map<String, Double> b = scrape(nodeBIp);
-              assertThat(sum(b, "istio_tcp_received_bytes_total", inbound, fromSleep,
-                      "destination_principal=\"" + ECHO.uri() + "\"",
-                      "connection_security_policy=\"mutual_tls\""))
+              assertThat(
+                      sum(
+                          b,
+                          "istio_tcp_received_bytes_total",
+                          inbound,
+                          fromSleep,
+                          "destination_principal=\"" + ECHO.uri() + "\"",
+                          "connection_security_policy=\"mutual_tls\""))
                   .isEqualTo(payload.length);
               assertThat(sum(b, "istio_tcp_sent_bytes_total", inbound, fromSleep))
                   .isEqualTo(payload.length);
               assertThat(sum(b, "istio_tcp_connections_closed_total", inbound, fromSleep))
                   .isEqualTo(1);
               Map<String, Double> a = scrape(nodeAIp);
-              assertThat(sum(a, "istio_tcp_received_bytes_total", "reporter=\"source\"", fromSleep,
-                      "destination_service=\"echo.default.svc.cluster.local\""))
+              assertThat(
+                      sum(
+                          a,
+                          "istio_tcp_received_bytes_total",
+                          "reporter=\"source\"",
+                          fromSleep,
+                          "destination_service=\"echo.default.svc.cluster.local\""))
                   .isEqualTo(payload.length);
             });
     Map<String, String> line = accessLine("inbound", SLEEP);
@@ -204,8 +214,12 @@ class MeshEndToEndTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(sum(scrape(nodeBIp), "istio_tcp_connections_closed_total",
-                        "source_principal=\"" + INTRUDER.uri() + "\"", "response_flags=\"DENY\""))
+                assertThat(
+                        sum(
+                            scrape(nodeBIp),
+                            "istio_tcp_connections_closed_total",
+                            "source_principal=\"" + INTRUDER.uri() + "\"",
+                            "response_flags=\"DENY\""))
                     .isEqualTo(1));
   }
 
@@ -243,8 +257,12 @@ class MeshEndToEndTest {
   @Order(4)
   void aBrokenConfigEditKeepsTheLastGoodConfig() throws Exception {
     long version = nodeB.state().current().version();
-    Files.writeString(config, meshYaml("").replace("addresses: [" + echoIp.getHostAddress() + "]",
-        "addresses: " + echoIp.getHostAddress() + "x"));
+    Files.writeString(
+        config,
+        meshYaml("")
+            .replace(
+                "addresses: [" + echoIp.getHostAddress() + "]",
+                "addresses: " + echoIp.getHostAddress() + "x"));
     Thread.sleep(2500); // two poll periods of the watcher: the edit has been seen and refused
     assertThat(nodeB.state().current().version()).isEqualTo(version);
     assertThat(callVip(sleepIp)).as("the DENY of the last good config still holds").isNotZero();
@@ -280,7 +298,9 @@ class MeshEndToEndTest {
   void theConfigDumpShowsOnlyThisNodesCertificatesAndNoKeys() throws Exception {
     String dump =
         http.send(
-                HttpRequest.newBuilder(URI.create("http://" + nodeAIp.getHostAddress() + ":15000/config_dump")).build(),
+                HttpRequest.newBuilder(
+                        URI.create("http://" + nodeAIp.getHostAddress() + ":15000/config_dump"))
+                    .build(),
                 HttpResponse.BodyHandlers.ofString())
             .body();
     assertThat(dump).contains(SLEEP.uri()).contains(INTRUDER.uri());
@@ -310,8 +330,11 @@ class MeshEndToEndTest {
           endpoints: {app: echo}
         """
             .formatted(
-                sleepIp.getHostAddress(), intruderIp.getHostAddress(), echoIp.getHostAddress(),
-                vip.getHostAddress(), echo.port())
+                sleepIp.getHostAddress(),
+                intruderIp.getHostAddress(),
+                echoIp.getHostAddress(),
+                vip.getHostAddress(),
+                echo.port())
         + policies;
   }
 
@@ -358,7 +381,9 @@ class MeshEndToEndTest {
   private Map<String, Double> scrape(InetAddress nodeIp) throws Exception {
     String body =
         http.send(
-                HttpRequest.newBuilder(URI.create("http://" + nodeIp.getHostAddress() + ":15020/metrics")).build(),
+                HttpRequest.newBuilder(
+                        URI.create("http://" + nodeIp.getHostAddress() + ":15020/metrics"))
+                    .build(),
                 HttpResponse.BodyHandlers.ofString())
             .body();
     Map<String, Double> out = new java.util.LinkedHashMap<>();
@@ -399,7 +424,8 @@ class MeshEndToEndTest {
               List<ILoggingEvent> events = List.copyOf(accessLog.list);
               for (int i = events.size() - 1; i >= 0; i--) {
                 Map<String, String> kv = Logfmt.parse(events.get(i).getFormattedMessage());
-                if (direction.equals(kv.get("direction")) && source.uri().equals(kv.get("src.identity"))) {
+                if (direction.equals(kv.get("direction"))
+                    && source.uri().equals(kv.get("src.identity"))) {
                   return kv;
                 }
               }

@@ -10,7 +10,8 @@ public record Cidr(InetAddress address, int prefixLength) {
     Objects.requireNonNull(address, "address");
     int max = address.getAddress().length * 8;
     if (prefixLength < 0 || prefixLength > max) {
-      throw new IllegalArgumentException("prefix length " + prefixLength + " out of range 0.." + max);
+      throw new IllegalArgumentException(
+          "prefix length " + prefixLength + " out of range 0.." + max);
     }
   }
 

@@ -12,8 +12,9 @@ public final class IpLiteral {
       throw new IllegalArgumentException("empty IP address");
     }
     boolean v4 = text.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
-    boolean v6 = text.indexOf(':') >= 0
-        && text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+    boolean v6 =
+        text.indexOf(':') >= 0
+            && text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
     if (v4) {
       String[] parts = text.split("\\.", -1);
       if (parts.length != 4) {

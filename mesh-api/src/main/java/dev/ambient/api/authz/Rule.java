@@ -3,8 +3,8 @@ package dev.ambient.api.authz;
 import java.util.List;
 
 /**
- * One rule of a policy (Istio's {@code Group}, or {@code Rule} in ztunnel's copy of the proto):
- * it matches when <em>every</em> clause matches. A rule with no clauses matches everything.
+ * One rule of a policy (Istio's {@code Group}, or {@code Rule} in ztunnel's copy of the proto): it
+ * matches when <em>every</em> clause matches. A rule with no clauses matches everything.
  */
 public record Rule(List<Clause> clauses) {
   public Rule {

@@ -3,8 +3,8 @@ package dev.ambient.api.authz;
 import java.util.Objects;
 
 /**
- * A string condition in a policy. Matching is on exact characters: no regular expressions, no
- * case folding, no normalisation, so an identity can never match by accident (see CVE-2026-39350).
+ * A string condition in a policy. Matching is on exact characters: no regular expressions, no case
+ * folding, no normalisation, so an identity can never match by accident (see CVE-2026-39350).
  */
 public sealed interface StringMatch {
 

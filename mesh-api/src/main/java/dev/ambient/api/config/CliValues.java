@@ -13,7 +13,9 @@ import java.util.Locale;
 public final class CliValues {
   private CliValues() {}
 
-  /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms} or ISO-8601 ({@code PT24H}). */
+  /**
+   * {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 500ms} or ISO-8601 ({@code PT24H}).
+   */
   public static Duration duration(String option, String text) {
     String t = text.strip().toLowerCase(Locale.ROOT);
     try {

@@ -12,7 +12,8 @@ public record GatewayAddress(String namespacedHostname, InetAddress address, int
 
   public GatewayAddress {
     if ((namespacedHostname == null) == (address == null)) {
-      throw new IllegalArgumentException("a gateway address needs exactly one of hostname or address");
+      throw new IllegalArgumentException(
+          "a gateway address needs exactly one of hostname or address");
     }
     if (hbonePort < 1 || hbonePort > 65535) {
       throw new IllegalArgumentException("hbone port out of range: " + hbonePort);

@@ -15,7 +15,8 @@ import java.util.Map;
  */
 public final class MeshState {
 
-  public static final MeshState EMPTY = new MeshState(MeshConfig.EMPTY, 0, Map.of(), Map.of(), Map.of(), Map.of());
+  public static final MeshState EMPTY =
+      new MeshState(MeshConfig.EMPTY, 0, Map.of(), Map.of(), Map.of(), Map.of());
 
   private final MeshConfig config;
   private final long version;
@@ -52,8 +53,12 @@ public final class MeshState {
         Workload other = byAddress.putIfAbsent(a, w);
         if (other != null && other != w) {
           problems.add(
-              "workload " + w.uid() + ": field addresses: " + a.getHostAddress()
-                  + " already belongs to workload " + other.uid());
+              "workload "
+                  + w.uid()
+                  + ": field addresses: "
+                  + a.getHostAddress()
+                  + " already belongs to workload "
+                  + other.uid());
         }
       }
     }
@@ -67,18 +72,27 @@ public final class MeshState {
         Service other = byVip.putIfAbsent(vip, s);
         if (other != null && other != s) {
           problems.add(
-              "service " + s.resourceName() + ": field vips: " + vip.getHostAddress()
-                  + " already belongs to service " + other.resourceName());
+              "service "
+                  + s.resourceName()
+                  + ": field vips: "
+                  + vip.getHostAddress()
+                  + " already belongs to service "
+                  + other.resourceName());
         }
         if (byAddress.containsKey(vip)) {
           problems.add(
-              "service " + s.resourceName() + ": field vips: " + vip.getHostAddress()
-                  + " is also the address of workload " + byAddress.get(vip).uid());
+              "service "
+                  + s.resourceName()
+                  + ": field vips: "
+                  + vip.getHostAddress()
+                  + " is also the address of workload "
+                  + byAddress.get(vip).uid());
         }
       }
       for (String uid : s.endpoints()) {
         if (!byUid.containsKey(uid)) {
-          problems.add("service " + s.resourceName() + ": field endpoints: unknown workload " + uid);
+          problems.add(
+              "service " + s.resourceName() + ": field endpoints: unknown workload " + uid);
         }
       }
     }
@@ -92,7 +106,11 @@ public final class MeshState {
       throw new InvalidMeshConfigException(problems);
     }
     return new MeshState(
-        config, version, Map.copyOf(byUid), Map.copyOf(byAddress), Map.copyOf(byVip),
+        config,
+        version,
+        Map.copyOf(byUid),
+        Map.copyOf(byAddress),
+        Map.copyOf(byVip),
         Map.copyOf(byName));
   }
 
@@ -156,8 +174,8 @@ public final class MeshState {
   }
 
   /**
-   * The policies that select a workload: global ones, its namespace's, and those whose selector
-   * its labels satisfy.
+   * The policies that select a workload: global ones, its namespace's, and those whose selector its
+   * labels satisfy.
    */
   public List<AuthorizationPolicy> policiesFor(Workload workload) {
     List<AuthorizationPolicy> out = new ArrayList<>();

@@ -3,7 +3,8 @@ package dev.ambient.api.spiffe;
 import java.util.Objects;
 
 /**
- * A workload identity of the form {@code spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>}.
+ * A workload identity of the form {@code
+ * spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>}.
  *
  * <p>Parsing is strict on purpose: identities are compared byte for byte in authorization, so
  * anything that could be read two ways (upper case, percent-encoding, dots in odd places, control
@@ -78,7 +79,8 @@ public record SpiffeId(String trustDomain, String namespace, String serviceAccou
     }
     for (int i = 0; i < trustDomain.length(); i++) {
       char c = trustDomain.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+      boolean ok =
+          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
       if (!ok) {
         throw new InvalidSpiffeIdException(
             "trust domain may hold only a-z, 0-9, '.', '-', '_': " + printable(trustDomain));
@@ -102,7 +104,8 @@ public record SpiffeId(String trustDomain, String namespace, String serviceAccou
       boolean ok = alnum || c == '-' || (dotsAllowed && c == '.');
       if (!ok) {
         throw new InvalidSpiffeIdException(
-            what + " may hold only lower-case letters, digits, '-'"
+            what
+                + " may hold only lower-case letters, digits, '-'"
                 + (dotsAllowed ? ", '.'" : "")
                 + ": "
                 + printable(value));

@@ -5,7 +5,8 @@ import dev.ambient.api.workload.v1.NamespacedHostname;
 import dev.ambient.api.workload.v1.NetworkAddress;
 import java.net.InetAddress;
 
-/** A waypoint reference ({@link GatewayAddress}) to and from {@code istio.workload.GatewayAddress}.
+/**
+ * A waypoint reference ({@link GatewayAddress}) to and from {@code istio.workload.GatewayAddress}.
  */
 final class GatewayConversion {
   private GatewayConversion() {}

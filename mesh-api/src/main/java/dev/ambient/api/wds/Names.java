@@ -54,8 +54,12 @@ final class Names {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       boolean ok =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '-' || c == '_' || c == '.';
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || c == '.';
       if (!ok) {
         return "contains a character other than letters, digits, '-', '_' and '.': "
             + Problems.printable(value);

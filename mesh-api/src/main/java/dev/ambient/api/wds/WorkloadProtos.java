@@ -49,10 +49,13 @@ public final class WorkloadProtos {
   public static final String ADDRESS_TYPE_URL = "type.googleapis.com/istio.workload.Address";
   public static final String AUTHORIZATION_TYPE_URL =
       "type.googleapis.com/istio.security.Authorization";
+
   /** Istio's cluster id for a single Kubernetes cluster. */
   public static final String CLUSTER_ID = "Kubernetes";
+
   /** Prefix of the synthetic label that marks a workload as selected by a decoded policy. */
   public static final String POLICY_LABEL_PREFIX = "ambient.dev/policy.";
+
   /** Name of the service extension carrying the model's load-balancing algorithm. */
   public static final String LOAD_BALANCING_EXTENSION = "ambient.dev/load-balancing";
 
@@ -266,7 +269,8 @@ public final class WorkloadProtos {
         problems.add(
             resource,
             field,
-            "selector policy " + Problems.printable(ref)
+            "selector policy "
+                + Problems.printable(ref)
                 + " is in another namespace; the model cannot select across namespaces");
         continue;
       }
@@ -299,7 +303,9 @@ public final class WorkloadProtos {
           problems.add(
               resource,
               field + ".ports[" + i + "]",
-              "port " + Integer.toUnsignedString(port.getServicePort()) + "->"
+              "port "
+                  + Integer.toUnsignedString(port.getServicePort())
+                  + "->"
                   + Integer.toUnsignedString(port.getTargetPort())
                   + " differs from the service's ports (per-workload ports are not supported)");
         }
@@ -308,9 +314,7 @@ public final class WorkloadProtos {
   }
 
   private static String workloadResource(dev.ambient.api.workload.v1.Workload w, int index) {
-    return Names.checkUid(w.getUid()) == null
-        ? "workload " + w.getUid()
-        : "workload #" + index;
+    return Names.checkUid(w.getUid()) == null ? "workload " + w.getUid() : "workload #" + index;
   }
 
   private static String serviceResource(dev.ambient.api.workload.v1.Service s) {

@@ -133,9 +133,16 @@ final class MeshFixture {
                       new Clause(
                           List.of(
                               new Match(
-                                  List.of(), List.of(), List.of(),
-                                  List.of(new StringMatch.Presence()), List.of(), List.of(),
-                                  List.of(), List.of(), List.of(), List.of())))))),
+                                  List.of(),
+                                  List.of(),
+                                  List.of(),
+                                  List.of(new StringMatch.Presence()),
+                                  List.of(),
+                                  List.of(),
+                                  List.of(),
+                                  List.of(),
+                                  List.of(),
+                                  List.of())))))),
           false);
 
   static final AuthorizationPolicy GLOBAL_DRY_RUN =

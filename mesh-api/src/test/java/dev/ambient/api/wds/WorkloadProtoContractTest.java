@@ -135,8 +135,20 @@ class WorkloadProtoContractTest {
     assertEnum(
         LoadBalancing.Scope.getDescriptor(),
         Map.of(
-            "UNSPECIFIED_SCOPE", 0, "REGION", 1, "ZONE", 2, "SUBZONE", 3, "NODE", 4, "CLUSTER", 5,
-            "NETWORK", 6));
+            "UNSPECIFIED_SCOPE",
+            0,
+            "REGION",
+            1,
+            "ZONE",
+            2,
+            "SUBZONE",
+            3,
+            "NODE",
+            4,
+            "CLUSTER",
+            5,
+            "NETWORK",
+            6));
     assertEnum(
         LoadBalancing.HealthPolicy.getDescriptor(), Map.of("ONLY_HEALTHY", 0, "ALLOW_ALL", 1));
     assertEnum(
@@ -148,8 +160,7 @@ class WorkloadProtoContractTest {
   void authorizationFields() {
     assertFields(
         Authorization.getDescriptor(),
-        Map.of(
-            "name", 1, "namespace", 2, "scope", 3, "action", 4, "groups", 5, "dry_run", 6));
+        Map.of("name", 1, "namespace", 2, "scope", 3, "action", 4, "groups", 5, "dry_run", 6));
     assertFields(Group.getDescriptor(), Map.of("rules", 1));
     assertFields(Rules.getDescriptor(), Map.of("matches", 2));
     assertFields(

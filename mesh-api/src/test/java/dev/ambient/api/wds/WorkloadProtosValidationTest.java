@@ -87,7 +87,8 @@ class WorkloadProtosValidationTest {
   void addressOfWrongLength() throws Exception {
     assertThat(rejectWorkload(w -> w.setAddresses(0, ByteString.copyFrom(new byte[5]))))
         .isEqualTo(
-            "workload " + WEB_UID
+            "workload "
+                + WEB_UID
                 + ": field addresses[0]: an IP address must be 4 or 16 bytes, got 5");
     assertThat(rejectService(s -> s.setAddresses(1, NetworkAddress.newBuilder())))
         .contains("service \"" + WEB_SERVICE + "\": field addresses[1].address:")
@@ -144,8 +145,10 @@ class WorkloadProtosValidationTest {
         .contains("field network_gateway:");
     assertThat(
             rejectWorkload(
-                w -> w.setApplicationTunnel(
-                    ApplicationTunnel.newBuilder().setProtocol(ApplicationTunnel.Protocol.PROXY))))
+                w ->
+                    w.setApplicationTunnel(
+                        ApplicationTunnel.newBuilder()
+                            .setProtocol(ApplicationTunnel.Protocol.PROXY))))
         .contains("field application_tunnel:");
     LoadBalancing strict = LoadBalancing.newBuilder().setMode(LoadBalancing.Mode.STRICT).build();
     assertThat(rejectService(s -> s.setLoadBalancing(strict)))
@@ -156,7 +159,8 @@ class WorkloadProtosValidationTest {
   void badReferences() throws Exception {
     assertThat(rejectWorkload(w -> w.addAuthorizationPolicies("shop/missing")))
         .contains(
-            "workload " + WEB_UID
+            "workload "
+                + WEB_UID
                 + ": field authorization_policies[1]: unknown authorization policy"
                 + " \"shop/missing\"");
     String nope = "shop/nope.shop.svc.cluster.local";

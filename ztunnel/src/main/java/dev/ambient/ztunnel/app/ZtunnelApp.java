@@ -30,9 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ztunnel process: config from a file, certificates from the CA, the data-path listeners,
- * and the admin, metrics and readiness endpoints. Ready once the listeners are bound and every
- * local workload holds a certificate.
+ * One ztunnel process: config from a file, certificates from the CA, the data-path listeners, and
+ * the admin, metrics and readiness endpoints. Ready once the listeners are bound and every local
+ * workload holds a certificate.
  */
 public final class ZtunnelApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZtunnelApp.class);
@@ -85,9 +85,13 @@ public final class ZtunnelApp implements AutoCloseable {
     MeshState initial = watcher.start();
     LOG.info(
         "config {} version {}: {} workloads ({} on node {}), {} services, {} policies",
-        settings.config(), initial.version(), initial.workloads().size(),
-        initial.workloadsOnNode(settings.node()).size(), settings.node(),
-        initial.services().size(), initial.policies().size());
+        settings.config(),
+        initial.version(),
+        initial.workloads().size(),
+        initial.workloadsOnNode(settings.node()).size(),
+        settings.node(),
+        initial.services().size(),
+        initial.policies().size());
 
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
@@ -152,13 +156,14 @@ public final class ZtunnelApp implements AutoCloseable {
     scheduler.schedule(
         () ->
             prefetchCertificates(state.current())
-                .whenComplete((ok, e) -> {
-                  if (e == null) {
-                    markReady();
-                  } else {
-                    prefetchUntilReady();
-                  }
-                }),
+                .whenComplete(
+                    (ok, e) -> {
+                      if (e == null) {
+                        markReady();
+                      } else {
+                        prefetchUntilReady();
+                      }
+                    }),
         2,
         TimeUnit.SECONDS);
   }
@@ -167,8 +172,12 @@ public final class ZtunnelApp implements AutoCloseable {
     if (ready.compareAndSet(false, true)) {
       LOG.info(
           "ztunnel {} ready: socks5 {}, HBONE listeners {}, admin {}, metrics {}, readiness {}",
-          settings.node(), listeners.socksAddress(), listeners.hboneListeners().keySet(),
-          admin.adminAddress(), admin.metricsAddress(), admin.readinessAddress());
+          settings.node(),
+          listeners.socksAddress(),
+          listeners.hboneListeners().keySet(),
+          admin.adminAddress(),
+          admin.metricsAddress(),
+          admin.readinessAddress());
     }
   }
 

@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mesh ztunnel}: runs one node proxy until SIGTERM, then drains. */
 @Command(
@@ -27,29 +27,50 @@ public final class ZtunnelCommand implements Callable<Integer> {
   @Option(names = "--node", required = true, description = "This node's name.")
   String node;
 
-  @Option(names = "--trust-domain", defaultValue = "cluster.local", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--trust-domain",
+      defaultValue = "cluster.local",
+      description = "Default: ${DEFAULT-VALUE}.")
   String trustDomain;
 
-  @Option(names = "--ca-address", defaultValue = "127.0.0.1:15012", description = "CA host:port. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--ca-address",
+      defaultValue = "127.0.0.1:15012",
+      description = "CA host:port. Default: ${DEFAULT-VALUE}.")
   String caAddress;
 
-  @Option(names = "--ca-root", required = true, description = "PEM file with the CA's root(s) (the CA's trust-bundle.pem).")
+  @Option(
+      names = "--ca-root",
+      required = true,
+      description = "PEM file with the CA's root(s) (the CA's trust-bundle.pem).")
   Path caRoot;
 
-  @Option(names = "--ca-token-file", required = true, description = "This node's bootstrap credential for the CA.")
+  @Option(
+      names = "--ca-token-file",
+      required = true,
+      description = "This node's bootstrap credential for the CA.")
   Path caTokenFile;
 
-  @Option(names = "--cert-ttl", defaultValue = "24h", description = "Requested certificate lifetime (the CA may cap it). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--cert-ttl",
+      defaultValue = "24h",
+      description =
+          "Requested certificate lifetime (the CA may cap it). Default: ${DEFAULT-VALUE}.")
   String certTtl;
 
-  @Option(names = "--node-ip", defaultValue = "127.0.0.1",
-      description = "Address for the node-level listeners (SOCKS5, admin, metrics, readiness) unless set one by one. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--node-ip",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address for the node-level listeners (SOCKS5, admin, metrics, readiness) unless set one by one. Default: ${DEFAULT-VALUE}.")
   String nodeIp;
 
   @Option(names = "--socks5", description = "SOCKS5 listener ip:port (default <node-ip>:15080).")
   String socks;
 
-  @Option(names = "--admin", description = "Admin listener, loopback only (default <node-ip>:15000).")
+  @Option(
+      names = "--admin",
+      description = "Admin listener, loopback only (default <node-ip>:15000).")
   String admin;
 
   @Option(names = "--metrics", description = "Prometheus listener (default <node-ip>:15020).")
@@ -58,13 +79,22 @@ public final class ZtunnelCommand implements Callable<Integer> {
   @Option(names = "--readiness", description = "Readiness listener (default <node-ip>:15021).")
   String readiness;
 
-  @Option(names = "--hbone-port", defaultValue = "15008", description = "HBONE port on workload addresses. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--hbone-port",
+      defaultValue = "15008",
+      description = "HBONE port on workload addresses. Default: ${DEFAULT-VALUE}.")
   int hbonePort;
 
-  @Option(names = "--worker-threads", defaultValue = "2", description = "Event-loop threads. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--worker-threads",
+      defaultValue = "2",
+      description = "Event-loop threads. Default: ${DEFAULT-VALUE}.")
   int workerThreads;
 
-  @Option(names = "--drain-timeout", defaultValue = "10s", description = "How long SIGTERM lets connections finish. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--drain-timeout",
+      defaultValue = "10s",
+      description = "How long SIGTERM lets connections finish. Default: ${DEFAULT-VALUE}.")
   String drainTimeout;
 
   @Override
@@ -89,7 +119,9 @@ public final class ZtunnelCommand implements Callable<Integer> {
     try {
       app = ZtunnelApp.start(settings);
     } catch (Exception e) {
-      spec.commandLine().getErr().println("ztunnel " + node + ": cannot start: " + ZtunnelApp.rootMessage(e));
+      spec.commandLine()
+          .getErr()
+          .println("ztunnel " + node + ": cannot start: " + ZtunnelApp.rootMessage(e));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);

@@ -9,4 +9,7 @@ import java.net.InetAddress;
  * @param sourcePrincipal the peer's verified SPIFFE ID, or {@code null} for plaintext callers
  */
 public record ConnectionContext(
-    SpiffeId sourcePrincipal, InetAddress sourceIp, InetAddress destinationIp, int destinationPort) {}
+    SpiffeId sourcePrincipal,
+    InetAddress sourceIp,
+    InetAddress destinationIp,
+    int destinationPort) {}

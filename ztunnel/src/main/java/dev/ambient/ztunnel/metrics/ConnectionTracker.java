@@ -1,8 +1,8 @@
 package dev.ambient.ztunnel.metrics;
 
 /**
- * Counts one connection's bytes and reports its end. Byte methods are called from the event loop
- * on every transfer and must be cheap; {@link #close} is called exactly once.
+ * Counts one connection's bytes and reports its end. Byte methods are called from the event loop on
+ * every transfer and must be cheap; {@link #close} is called exactly once.
  */
 public interface ConnectionTracker {
   /** Bytes sent towards the destination (from the client). */

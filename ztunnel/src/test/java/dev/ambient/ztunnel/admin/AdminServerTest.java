@@ -64,7 +64,10 @@ class AdminServerTest {
             .metricsAddress(new InetSocketAddress(IpLiteral.parse("127.0.40.2"), 0))
             .readinessAddress(new InetSocketAddress(IpLiteral.parse("127.0.40.3"), 0))
             .state(() -> state)
-            .certificates(() -> List.of(new CertificateInfo(
+            .certificates(
+                () ->
+                    List.of(
+                        new CertificateInfo(
                             cert.identity(),
                             cert.leaf().getSerialNumber().toString(16),
                             cert.notBefore(),
