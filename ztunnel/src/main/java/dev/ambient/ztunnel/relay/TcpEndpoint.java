@@ -1,9 +1,11 @@
 package dev.ambient.ztunnel.relay;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 
@@ -29,10 +31,25 @@ final class TcpEndpoint extends RelayEndpoint {
     channel.write(data, channel.voidPromise());
   }
 
+  /**
+   * Sends FIN only after every byte queued before it reached the socket. Netty's shutdownOutput
+   * fails whatever is still in the outbound buffer, and under backpressure that buffer holds the
+   * tail of the stream, so the FIN waits for an empty write that completes after all earlier ones.
+   */
   @Override
   ChannelFuture shutdownOutput() {
-    channel.flush();
-    return ((DuplexChannel) channel).shutdownOutput();
+    ChannelPromise shutdown = channel.newPromise();
+    channel
+        .writeAndFlush(Unpooled.EMPTY_BUFFER)
+        .addListener(
+            written -> {
+              if (written.isSuccess()) {
+                ((DuplexChannel) channel).shutdownOutput(shutdown);
+              } else {
+                shutdown.setFailure(written.cause());
+              }
+            });
+    return shutdown;
   }
 
   @Override
