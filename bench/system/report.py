@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Turns raw benchmark samples into medians, ratios against the references, and RESULTS.md.
+
+Input: a JSON-lines file, one sample per line:
+  {"system": "ztunnel", "metric": "throughput_1stream_gbps", "value": 9.1, "run": 1}
+Systems: direct, tcp_relay, mtls_relay, ztunnel. Metrics ending in _gbps, _per_s are "higher is
+better"; latency (_ms), cpu and memory metrics are "lower is better".
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+REFERENCES = ["direct", "tcp_relay", "mtls_relay"]
+HIGHER_IS_BETTER = ("_gbps", "_per_s")
+
+
+def load(path):
+    samples = defaultdict(list)
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            s = json.loads(line)
+            samples[(s["system"], s["metric"])].append(float(s["value"]))
+    return {k: statistics.median(v) for k, v in samples.items()}, samples
+
+
+def added_latency(medians):
+    """Latency added over the direct path, per system and latency metric."""
+    out = {}
+    for (system, metric), value in medians.items():
+        if metric.startswith("latency_") and system != "direct":
+            base = medians.get(("direct", metric))
+            if base is not None:
+                out[(system, "added_" + metric)] = value - base
+    return out
+
+
+def ratios(medians):
+    lines = []
+    for (system, metric), value in sorted(medians.items()):
+        if system != "ztunnel":
+            continue
+        for ref in REFERENCES:
+            base = medians.get((ref, metric))
+            if base is None or base == 0 or metric.startswith("added_"):
+                continue
+            lines.append(f"{metric.replace('_gbps', '').replace('_per_s', '')}_vs_{ref}={value / base:.2f}")
+    for (system, metric), value in sorted(medians.items()):
+        if system == "ztunnel" and metric.startswith("added_latency"):
+            ref = medians.get(("mtls_relay", metric))
+            if ref is not None and ref > 0:
+                lines.append(f"{metric}_vs_mtls_relay={value / ref:.2f}")
+    return lines
+
+
+def table(medians, samples):
+    systems = ["direct", "tcp_relay", "mtls_relay", "ztunnel"]
+    metrics = sorted({m for (_, m) in medians})
+    rows = ["| metric | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
+    for m in metrics:
+        cells = []
+        for s in systems:
+            v = medians.get((s, m))
+            n = len(samples.get((s, m), []))
+            cells.append("" if v is None else f"{v:.3f}" + (f" (n={n})" if n > 1 else ""))
+        rows.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def main():
+    raw, out_md, header = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""
+    medians, samples = load(raw)
+    medians.update(added_latency(medians))
+    lines = ratios(medians)
+    for l in lines:
+        print(l)
+    with open(out_md, "w") as f:
+        f.write("# ztunnel whole-system benchmark results\n\n")
+        f.write(header + "\n\n")
+        f.write("Medians of the runs (n = samples). Throughput in Gbit/s, latency in ms, CPU in cores per "
+                "1000 rps, memory in MB.\n\n")
+        f.write(table(medians, samples) + "\n\n## Ratios (ztunnel vs each reference, same run)\n\n```\n")
+        f.write("\n".join(lines) + "\n```\n")
+
+
+if __name__ == "__main__":
+    main()
