@@ -2,7 +2,9 @@ package dev.ambient.controller.cli;
 
 import dev.ambient.controller.ca.CaCommand;
 import dev.ambient.controller.demo.DemoCommand;
+import dev.ambient.netlab.NetLabCommand;
 import dev.ambient.ztunnel.app.ZtunnelCommand;
+import dev.ambient.ztunnel.cni.CniCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +14,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ambient 0.1.0",
     description = "A sidecar-less service mesh in Java.",
-    subcommands = {DemoCommand.class, CaCommand.class, ZtunnelCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      CaCommand.class,
+      ZtunnelCommand.class,
+      CniCommand.class,
+      NetLabCommand.class
+    })
 public final class MeshCommand implements Runnable {
 
   @Override
