@@ -44,7 +44,7 @@ public final class NetLab implements AutoCloseable {
   private static final Ipv4Cidr LINK_RANGE = Ipv4Cidr.parse("10.255.0.0/16", "link range");
 
   private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9]{1,7}");
-  private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]{1,8}");
+  private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?");
   private static final Pattern POD_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?");
   private static final int MAX_DEVICE_INDEX = 999;
 
@@ -150,7 +150,7 @@ public final class NetLab implements AutoCloseable {
    * Adds a node: namespace {@code <prefix>-<name>} with a bridge holding the first address of
    * {@code podCidr}, forwarding on.
    *
-   * @param name {@code [a-z0-9]{1,8}}
+   * @param name {@code [a-z0-9]([a-z0-9-]*[a-z0-9])?}, at most 16 characters, e.g. {@code node-a}
    * @param podCidr IPv4, prefix length 8..30, not overlapping other nodes or 10.255.0.0/16
    */
   public synchronized Node node(String name, String podCidr) throws IOException {
@@ -182,6 +182,7 @@ public final class NetLab implements AutoCloseable {
       }
     }
     String netns = prefix + "-" + name;
+    checkFree(netns, "node " + name);
     String bridge = prefix + "-br";
     InetAddress bridgeIp = cidr.host(1);
     Node node = new Node(name, netns, Netns.path(netns), bridge, bridgeIp, cidr.toString());
@@ -523,6 +524,14 @@ public final class NetLab implements AutoCloseable {
     if (prefix == null || !PREFIX.matcher(prefix).matches()) {
       throw new IllegalArgumentException(
           "netlab prefix: \"" + prefix + "\" must match " + PREFIX.pattern());
+    }
+  }
+
+  /** Dashes make names like node "a-b" + pod "c" and node "a" + pod "b-c" meet. */
+  private static void checkFree(String netns, String what) {
+    if (Netns.exists(netns)) {
+      throw new IllegalArgumentException(
+          what + ": namespace " + netns + " already exists (name collision)");
     }
   }
 

@@ -96,7 +96,11 @@ class NetLabTest {
     lab.pod(a, "p");
     assertThatThrownBy(() -> lab.pod(a, "p")).hasMessageContaining("already exists");
     assertThatThrownBy(() -> lab.link(a, a)).hasMessageContaining("itself");
-    assertThat(NetLab.namespacesOf(lab.prefix())).hasSize(2);
+    // Dashes are allowed, but node "a-p" would take pod p's namespace name.
+    assertThatThrownBy(() -> lab.node("a-p", "10.72.0.0/24"))
+        .hasMessageContaining("name collision");
+    lab.node("node-b", "10.72.0.0/24");
+    assertThat(NetLab.namespacesOf(lab.prefix())).hasSize(3);
   }
 
   @Test
