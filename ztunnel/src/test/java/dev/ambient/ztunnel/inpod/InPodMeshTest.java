@@ -10,6 +10,7 @@ import dev.ambient.netlab.Node;
 import dev.ambient.netlab.Pod;
 import dev.ambient.netlab.probe.PodProbe;
 import dev.ambient.ztunnel.authz.L4Authorizer;
+import dev.ambient.ztunnel.cni.InPodRules;
 import dev.ambient.ztunnel.inpod.protocol.CniMessage;
 import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.testing.RecordingTcpMetrics;
@@ -100,7 +101,7 @@ class InPodMeshTest {
 
       // The CNI step: rules first, then the handoff (as Istio's CNI agent orders it).
       for (Pod p : List.of(client, blocked, server)) {
-        PodRules.install(p);
+        new InPodRules(p.netnsPath()).add();
       }
       try (CniTestClient cni = new CniTestClient(ztA.server.path())) {
         assertThat(cni.send(add(client, "client"))).isEqualTo(CniMessage.Ack.success());

@@ -183,6 +183,9 @@ class NetnsTest {
               });
       try {
         assertThat(SocketOptions.mark(SocketOptions.fd(ch))).isEqualTo(0x539);
+        // The mark the CNI step's rules exempt.
+        assertThat(SocketOptions.ZTUNNEL_MARK)
+            .isEqualTo(dev.ambient.ztunnel.cni.InPodRules.ZTUNNEL_MARK);
       } finally {
         ch.unsafe().closeForcibly();
       }
