@@ -249,6 +249,64 @@ class InPodManagerTest {
     return n;
   }
 
+  @Test
+  void podDeletedMidTransferIsDrainedThenCut() throws Exception {
+    TestBackend app =
+        Netns.runIn(
+            NetnsPair.path(pair.b),
+            () -> new TestBackend(pair.ipB, TestBackend.Mode.ECHO, "app-b"));
+    NetnsPair.exec(
+        pair.b,
+        "iptables",
+        "-t",
+        "nat",
+        "-A",
+        "PREROUTING",
+        "-p",
+        "tcp",
+        "!",
+        "--dport",
+        "15008",
+        "-j",
+        "REDIRECT",
+        "--to-ports",
+        "15006");
+    try (CniTestClient cni = new CniTestClient(node.server.path())) {
+      assertThat(cni.send(add(NetnsPair.path(pair.b).toString())).ok()).isTrue();
+      try (Socket live = connectFromA(app.address())) {
+        live.setSoTimeout(10_000);
+        live.getOutputStream().write("one\n".getBytes());
+        byte[] four = live.getInputStream().readNBytes(4);
+        assertThat(new String(four)).isEqualTo("one\n");
+        assertThat(node.manager.liveConnections(pod.uid())).isEqualTo(1);
+
+        assertThat(cni.send(new CniMessage.DelPod(pod.uid())).ok()).isTrue();
+        // Listeners are gone at once; the live connection is cut when the drain time is up.
+        assertThat(listening(pair.b)).doesNotContain("any:15006");
+        node.manager.awaitRemoved().get(10, TimeUnit.SECONDS);
+        int end;
+        try {
+          end = live.getInputStream().read();
+        } catch (java.net.SocketException reset) {
+          end = -1;
+        }
+        assertThat(end).isEqualTo(-1);
+      }
+    } finally {
+      app.close();
+    }
+  }
+
+  private Socket connectFromA(InetSocketAddress to) throws Exception {
+    return Netns.runIn(
+        NetnsPair.path(pair.a),
+        () -> {
+          Socket c = new Socket();
+          c.connect(to, 5000);
+          return c;
+        });
+  }
+
   private void awaitNoClients() throws InterruptedException {
     // The server notices a closed CNI connection on its own thread.
     for (int i = 0; i < 200 && node.server.openConnections() > 0; i++) {

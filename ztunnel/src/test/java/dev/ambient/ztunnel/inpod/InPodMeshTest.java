@@ -14,15 +14,28 @@ import dev.ambient.ztunnel.cni.InPodRules;
 import dev.ambient.ztunnel.inpod.protocol.CniMessage;
 import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.testing.RecordingTcpMetrics;
+import dev.ambient.ztunnel.testing.TestBackend;
 import dev.ambient.ztunnel.testing.TestCertificates;
 import dev.ambient.ztunnel.testing.TestMesh;
 import dev.ambient.ztunnel.testing.TestPki;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -58,6 +71,7 @@ class InPodMeshTest {
   static Path sockets;
   static InPodNode ztA;
   static InPodNode ztB;
+  static TestCertificates certificates;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -77,7 +91,7 @@ class InPodMeshTest {
       server = lab.pod(nodeB, "server");
       PodProbe.startEcho(lab, server, APP_PORT, "b");
 
-      TestCertificates certificates = new TestCertificates(new TestPki(TestMesh.TRUST_DOMAIN));
+      certificates = new TestCertificates(new TestPki(TestMesh.TRUST_DOMAIN));
       sockets = Files.createTempDirectory("inpod-mesh");
       MeshState state = state("");
       ztA =
@@ -336,5 +350,96 @@ class InPodMeshTest {
         applyEverywhere(before);
       }
     }
+  }
+
+  @Test
+  void bulkTransferThroughTheCaptureArrivesIntact() throws Exception {
+    TestBackend echo =
+        Netns.runIn(
+            server.netnsPath(),
+            () -> new TestBackend(server.ip(), 9090, TestBackend.Mode.ECHO, "bulk"));
+    try (Socket s =
+        Netns.runIn(
+            client.netnsPath(),
+            () -> {
+              // An ordinary socket in pod A: no proxy, the pod's rules send it to ztunnel.
+              Socket c = new Socket();
+              c.connect(new InetSocketAddress(server.ip(), 9090), 10_000);
+              return c;
+            })) {
+      s.setSoTimeout(30_000);
+      byte[] payload = new byte[4 * 1024 * 1024];
+      new Random(42).nextBytes(payload);
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  s.getOutputStream().write(payload);
+                  s.shutdownOutput();
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+      byte[] back = s.getInputStream().readAllBytes();
+      writer.get(30, TimeUnit.SECONDS);
+      String sent = sha256(payload);
+      assertThat(sha256(back)).isEqualTo(sent);
+      assertThat(echo.receivedDigests).contains(sent);
+    } finally {
+      echo.close();
+    }
+  }
+
+  @Test
+  void ztunnelRestartCutsOldConnectionsAndResumesAfterTheCniResends() throws Exception {
+    try (Socket old =
+        Netns.runIn(
+            client.netnsPath(),
+            () -> {
+              Socket c = new Socket();
+              c.connect(new InetSocketAddress(server.ip(), APP_PORT), 10_000);
+              return c;
+            })) {
+      old.setSoTimeout(30_000);
+      old.getOutputStream().write("before\n".getBytes(StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(old.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(in.readLine()).isEqualTo("b before");
+
+      MeshState state = ztA.state.current();
+      Path socket = ztA.server.path();
+      ztA.close();
+      ztA = null;
+      // The old ztunnel's sockets are gone: the open connection ends, and nothing listens in the
+      // pod.
+      try {
+        assertThat(in.readLine()).isNull();
+      } catch (SocketException reset) {
+        // a reset is as good as an end
+      }
+      assertThat(client.exec("ss", "-Htln")).doesNotContain(":15001");
+
+      ztA =
+          new InPodNode(
+              "node-a",
+              state,
+              transport,
+              certificates,
+              new L4Authorizer(),
+              socket,
+              Duration.ofSeconds(1));
+      try (CniTestClient cni = new CniTestClient(socket)) {
+        assertThat(cni.send(add(client, "client")).ok()).isTrue();
+        assertThat(cni.send(add(blocked, "blocked")).ok()).isTrue();
+        assertThat(cni.send(new CniMessage.SnapshotSent()).ok()).isTrue();
+      }
+      String after = marker("after-restart");
+      assertThat(PodProbe.exchange(client, server.ip().getHostAddress(), APP_PORT, after))
+          .isEqualTo("b " + after);
+    }
+  }
+
+  static String sha256(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
   }
 }
