@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An open network namespace (a file descriptor on {@code /var/run/netns/x} or {@code
@@ -22,6 +23,13 @@ public final class Netns implements AutoCloseable {
   private final Path path;
   private final int fd;
   private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * 1 for the owner plus one per {@link #run} in progress; the fd is closed when it reaches 0, so a
+   * {@link #close} racing a socket creation on an event loop can never let the fd number be reused
+   * (say, by another pod's namespace) while a thread is about to {@code setns} with it.
+   */
+  private final AtomicInteger users = new AtomicInteger(1);
 
   private Netns(Path path, int fd) {
     this.path = path;
@@ -61,9 +69,17 @@ public final class Netns implements AutoCloseable {
    * the namespace it was in before, whatever the task did.
    */
   public <T> T run(Callable<T> task) throws Exception {
-    if (closed.get()) {
+    if (!acquire()) {
       throw new IOException("netns " + path + " is closed");
     }
+    try {
+      return enterAndRun(task);
+    } finally {
+      release();
+    }
+  }
+
+  private <T> T enterAndRun(Callable<T> task) throws Exception {
     int original = openFd(CURRENT_THREAD_NETNS);
     try {
       setns(fd, path.toString());
@@ -86,6 +102,24 @@ public final class Netns implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      release();
+    }
+  }
+
+  private boolean acquire() {
+    while (true) {
+      int n = users.get();
+      if (n <= 0 || closed.get()) {
+        return false;
+      }
+      if (users.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private void release() {
+    if (users.decrementAndGet() == 0) {
       closeFd(fd);
     }
   }
