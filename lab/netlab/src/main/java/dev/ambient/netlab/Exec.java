@@ -14,9 +14,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the system tools ({@code ip}, {@code sysctl}, {@code iptables-restore}, {@code nsenter}) and
- * turns every failure into an {@link IOException} that names the command line and its stderr,
- * because "exit status 2" alone never explains a broken lab.
+ * Runs the system tools ({@code ip}, {@code iptables-restore}, {@code nsenter}, ...) and turns
+ * every failure into an {@link IOException} that names the command line and its stderr, because
+ * "exit status 2" alone never explains a broken lab.
  */
 public final class Exec {
   /** Longest a single administrative command may take; they normally finish in milliseconds. */

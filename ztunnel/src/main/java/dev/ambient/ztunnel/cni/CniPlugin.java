@@ -121,6 +121,22 @@ public final class CniPlugin {
     for (InetAddress a : w.addresses()) {
       ips.add(a.getHostAddress());
     }
+    // A wrong --netns would lend this workload's identity to another pod's traffic.
+    try {
+      if (!holdsAnyOf(ns, w.addresses())) {
+        return fail(
+            BAD_INPUT,
+            what
+                + ": netns "
+                + ns
+                + " holds none of the workload's addresses "
+                + ips
+                + ": refusing to give it this pod's identity");
+      }
+    } catch (IOException e) {
+      return fail(
+          BAD_INPUT, what + ": cannot read the addresses in netns " + ns + ": " + e.getMessage());
+    }
     PodRecord record =
         new PodRecord(
             w.uid(), w.namespace(), w.name(), w.serviceAccount(), ns.toString(), ips, node);
@@ -290,6 +306,27 @@ public final class CniPlugin {
       }
     }
     return s.toString();
+  }
+
+  /** True when an interface inside {@code netns} carries one of {@code addresses}. */
+  static boolean holdsAnyOf(Path netns, List<InetAddress> addresses) throws IOException {
+    String out = NetnsCommand.run(netns, null, "ip", "-o", "addr", "show");
+    for (String line : out.split("\n")) {
+      // "2: eth0    inet 10.71.1.2/24 brd ... scope global eth0"
+      String[] f = line.trim().split("\\s+");
+      for (int i = 0; i + 1 < f.length; i++) {
+        if (f[i].equals("inet") || f[i].equals("inet6")) {
+          String ip =
+              f[i + 1].contains("/") ? f[i + 1].substring(0, f[i + 1].indexOf('/')) : f[i + 1];
+          for (InetAddress a : addresses) {
+            if (a.getHostAddress().equals(InetAddress.getByName(ip).getHostAddress())) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
   }
 
   private static Outcome fail(int code, String line) {

@@ -178,6 +178,14 @@ class CniPluginTest {
     assertBadInput(
         cni.add(dead, "default/client", config, "node-a"), "is not a live network namespace");
     assertBadInput(cni.add(client.netnsPath(), "client", config, "node-a"), "--pod must be");
+    Path notANetns = Files.writeString(dir.resolve("plain-file"), "x");
+    assertBadInput(
+        cni.add(notANetns, "default/client", config, "node-a"), "is not a live network namespace");
+    // The legacy pod's namespace does not hold client's address: it must not get client's identity.
+    assertBadInput(
+        cni.add(legacy.netnsPath(), "default/client", config, "node-a"),
+        "holds none of the workload's addresses");
+    assertThat(rulesOf(legacy)).doesNotContain("nat -A OUTPUT -j AMBIENT_OUTPUT");
     assertBadInput(
         cni.add(client.netnsPath(), "default/far", config, "node-a"), "puts it on node node-b");
     Files.writeString(dir.resolve("bad.yaml"), "workloads:\n- {name: client}\n");
@@ -229,11 +237,13 @@ class CniPluginTest {
 
   @Test
   void resyncReplaysLivePodsThenTheSnapshotAndDropsVanishedOnes() throws Exception {
+    Pod other = lab.pod(node, "other");
     Files.writeString(
         config,
         Files.readString(config)
-            + "- {name: other, namespace: default, node: node-a, addresses: [10.71.1.50]}\n");
-    Pod other = lab.pod(node, "other");
+            + "- {name: other, namespace: default, node: node-a, addresses: ["
+            + other.ip().getHostAddress()
+            + "]}\n");
     assertThat(cni.add(client.netnsPath(), "default/client", config, "node-a").ok()).isTrue();
     assertThat(cni.add(other.netnsPath(), "default/other", config, "node-a").ok()).isTrue();
 
