@@ -45,6 +45,7 @@ public final class InPodManager implements AutoCloseable {
   public InPodManager(ProxyListeners proxy, Duration drainTimeout) {
     this.proxy = proxy;
     this.drainTimeout = drainTimeout;
+    proxy.state().onChange(this::follow);
   }
 
   /** One CNI connection: remembers which pods it (re)sent, for {@link CniMessage.SnapshotSent}. */
@@ -74,6 +75,12 @@ public final class InPodManager implements AutoCloseable {
   /** The uids of the pods served now. */
   public synchronized Set<String> pods() {
     return Set.copyOf(pods.keySet());
+  }
+
+  /** The workload a served pod's listeners were opened for, or {@code null}. */
+  public synchronized Workload served(String uid) {
+    PodListeners p = pods.get(uid);
+    return p == null ? null : p.workload;
   }
 
   /** Live connections of one pod (0 if not served). */
@@ -131,6 +138,66 @@ public final class InPodManager implements AutoCloseable {
         add.netns(),
         proxy.settings().hbonePort());
     return CniMessage.Ack.success();
+  }
+
+  /**
+   * Follows the mesh state: a served pod whose identity changed gets new listeners (its HBONE
+   * listener must present the new certificate), in the same namespace. A pod that is no longer a
+   * workload here keeps its listeners until the CNI step deletes it; inbound admission refuses
+   * traffic to it meanwhile, since the dispatcher checks the current state.
+   */
+  private synchronized void follow(MeshState snapshot) {
+    if (closed) {
+      return;
+    }
+    String node = proxy.settings().nodeName();
+    for (PodListeners pod : List.copyOf(pods.values())) {
+      Workload now = snapshot.workloadByUid(pod.uid);
+      if (now == null || !node.equals(now.node())) {
+        LOG.warn(
+            "pod {} is no longer a workload on node {}: its listeners stay until the CNI step"
+                + " deletes it",
+            pod.uid,
+            node);
+        continue;
+      }
+      if (now.identity().equals(pod.workload.identity())) {
+        continue;
+      }
+      LOG.info(
+          "pod {} identity changed {} -> {}: reopening its listeners",
+          pod.uid,
+          pod.workload.identity(),
+          now.identity());
+      Netns again;
+      try {
+        again = pod.sockets.netns().duplicate();
+      } catch (IOException e) {
+        LOG.warn(
+            "pod {}: cannot reopen its netns after an identity change, old listeners kept: {}",
+            pod.uid,
+            e.getMessage());
+        continue;
+      }
+      pods.remove(pod.uid);
+      retire(pod);
+      PodListeners next =
+          new PodListeners(
+              now,
+              new PodSockets(
+                  "pod:" + pod.uid + "#" + generation.incrementAndGet(), again, proxy.transport()),
+              proxy,
+              () -> currentWorkload(pod.uid, now));
+      try {
+        next.start(BIND_TIMEOUT);
+        pods.put(pod.uid, next);
+      } catch (Exception e) {
+        LOG.warn(
+            "pod {}: cannot reopen its listeners after an identity change, no longer served: {}",
+            pod.uid,
+            rootMessage(e));
+      }
+    }
   }
 
   /** Stops serving a pod: listeners close now, connections drain. Unknown uids are a no-op. */

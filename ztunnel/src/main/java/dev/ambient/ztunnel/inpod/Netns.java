@@ -65,6 +65,21 @@ public final class Netns implements AutoCloseable {
   }
 
   /**
+   * A second, independently closable handle on the same namespace (through {@code /proc/self/fd}),
+   * which works even after the original path is gone.
+   */
+  public Netns duplicate() throws IOException {
+    if (!acquire()) {
+      throw new IOException("netns " + path + " is closed");
+    }
+    try {
+      return new Netns(path, openFd("/proc/self/fd/" + fd));
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * Runs {@code task} on the current thread inside this namespace, and switches the thread back to
    * the namespace it was in before, whatever the task did.
    */

@@ -297,6 +297,34 @@ class InPodManagerTest {
     }
   }
 
+  @Test
+  void identityChangeReopensTheListenersInTheSameNamespace() throws Exception {
+    try (CniTestClient cni = new CniTestClient(node.server.path())) {
+      assertThat(cni.send(add(NetnsPair.path(pair.b).toString())).ok()).isTrue();
+    }
+    Workload renamed =
+        new Workload(
+            pod.uid(),
+            pod.name(),
+            pod.namespace(),
+            "renamed-sa",
+            pod.node(),
+            TestMesh.TRUST_DOMAIN,
+            pod.addresses(),
+            pod.protocol(),
+            null,
+            pod.name(),
+            null,
+            java.util.Map.of("app", "pod-b"));
+    node.state.apply(TestMesh.state(List.of(renamed), List.of()));
+    assertThat(node.manager.served(pod.uid()).identity()).isEqualTo(renamed.identity());
+    assertThat(listening(pair.b)).containsExactly("any:15001", "any:15006", "any:15008");
+    // HBONE answers with the new identity's listener.
+    try (Socket s = connectFromA(new InetSocketAddress(pair.ipB, 15008))) {
+      assertThat(s.isConnected()).isTrue();
+    }
+  }
+
   private Socket connectFromA(InetSocketAddress to) throws Exception {
     return Netns.runIn(
         NetnsPair.path(pair.a),
