@@ -9,6 +9,8 @@ import dev.ambient.ztunnel.config.ConfigWatcher;
 import dev.ambient.ztunnel.identity.CaClient;
 import dev.ambient.ztunnel.identity.CaClientConfig;
 import dev.ambient.ztunnel.identity.CertificateManager;
+import dev.ambient.ztunnel.inpod.InPodManager;
+import dev.ambient.ztunnel.inpod.InPodServer;
 import dev.ambient.ztunnel.metrics.PrometheusTcpMetrics;
 import dev.ambient.ztunnel.proxy.ProxyListeners;
 import dev.ambient.ztunnel.proxy.ProxySettings;
@@ -37,7 +39,14 @@ import org.slf4j.LoggerFactory;
 public final class ZtunnelApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZtunnelApp.class);
 
-  /** Everything a ztunnel needs to start. */
+  /**
+   * Everything a ztunnel needs to start.
+   *
+   * @param inpodSocket the unix socket on which the CNI step hands pods over; non-null switches on
+   *     in-pod mode (local pods are served from listeners inside their own netns, not from
+   *     per-workload HBONE listeners in ztunnel's)
+   * @param podDrainTimeout how long a removed pod's connections may finish
+   */
   public record Settings(
       Path config,
       String node,
@@ -51,7 +60,51 @@ public final class ZtunnelApp implements AutoCloseable {
       InetSocketAddress metrics,
       InetSocketAddress readiness,
       int hbonePort,
-      int workerThreads) {}
+      int workerThreads,
+      Path inpodSocket,
+      Duration podDrainTimeout) {
+
+    /** Explicit mode (SOCKS5, host-netns HBONE listeners), no in-pod capture. */
+    public Settings(
+        Path config,
+        String node,
+        String trustDomain,
+        InetSocketAddress caAddress,
+        Path caRoot,
+        Path caTokenFile,
+        Duration certificateTtl,
+        InetSocketAddress socks,
+        InetSocketAddress admin,
+        InetSocketAddress metrics,
+        InetSocketAddress readiness,
+        int hbonePort,
+        int workerThreads) {
+      this(
+          config,
+          node,
+          trustDomain,
+          caAddress,
+          caRoot,
+          caTokenFile,
+          certificateTtl,
+          socks,
+          admin,
+          metrics,
+          readiness,
+          hbonePort,
+          workerThreads,
+          null,
+          null);
+    }
+
+    public Settings {
+      podDrainTimeout = podDrainTimeout == null ? Duration.ofSeconds(5) : podDrainTimeout;
+    }
+
+    public boolean inPod() {
+      return inpodSocket != null;
+    }
+  }
 
   private final Settings settings;
   private final StateHolder state = new StateHolder(MeshState.EMPTY);
@@ -63,6 +116,8 @@ public final class ZtunnelApp implements AutoCloseable {
   private NetTransport transport;
   private ProxyListeners listeners;
   private AdminServer admin;
+  private InPodManager inPod;
+  private InPodServer inPodServer;
 
   private ZtunnelApp(Settings settings) {
     this.settings = settings;
@@ -118,7 +173,8 @@ public final class ZtunnelApp implements AutoCloseable {
     listeners =
         new ProxyListeners(
             new ProxySettings(
-                settings.node(), settings.hbonePort(), settings.socks(), null, null, null, null),
+                    settings.node(), settings.hbonePort(), settings.socks(), null, null, null, null)
+                .withInPod(settings.inPod()),
             state,
             transport,
             certificates,
@@ -132,7 +188,7 @@ public final class ZtunnelApp implements AutoCloseable {
             .state(state::current)
             .certificates(certificates::describe)
             .metrics(metrics::scrape)
-            .ready(ready::get)
+            .ready(this::isReady)
             .build();
     admin.start();
 
@@ -140,6 +196,11 @@ public final class ZtunnelApp implements AutoCloseable {
     state.onChange(this::prefetchCertificates);
     CompletableFuture<Void> certs = prefetchCertificates(initial);
     listeners.start().get(30, TimeUnit.SECONDS);
+    if (settings.inPod()) {
+      inPod = new InPodManager(listeners, settings.podDrainTimeout());
+      inPodServer = new InPodServer(settings.inpodSocket(), inPod);
+      inPodServer.start();
+    }
     certs.whenComplete(
         (ok, error) -> {
           if (error != null) {
@@ -171,10 +232,12 @@ public final class ZtunnelApp implements AutoCloseable {
   private void markReady() {
     if (ready.compareAndSet(false, true)) {
       LOG.info(
-          "ztunnel {} ready: socks5 {}, HBONE listeners {}, admin {}, metrics {}, readiness {}",
+          "ztunnel {} ready: socks5 {}, HBONE listeners {}, in-pod socket {}, admin {}, metrics {},"
+              + " readiness {}",
           settings.node(),
           listeners.socksAddress(),
           listeners.hboneListeners().keySet(),
+          inPodServer == null ? "-" : inPodServer.path(),
           admin.adminAddress(),
           admin.metricsAddress(),
           admin.readinessAddress());
@@ -199,8 +262,14 @@ public final class ZtunnelApp implements AutoCloseable {
     return ids;
   }
 
+  /** Listeners bound, local certificates held, and (in-pod mode) the CNI socket listening. */
   public boolean isReady() {
-    return ready.get();
+    return ready.get() && (inPodServer == null || inPodServer.isListening());
+  }
+
+  /** The in-pod manager, or {@code null} outside in-pod mode. */
+  public InPodManager inPod() {
+    return inPod;
   }
 
   public StateHolder state() {
@@ -210,10 +279,16 @@ public final class ZtunnelApp implements AutoCloseable {
   /** SIGTERM: unready, stop accepting, let live connections finish until the deadline. */
   public void drain(Duration deadline) {
     ready.set(false);
+    if (inPodServer != null) {
+      inPodServer.close();
+    }
+    CompletableFuture<Void> pods =
+        inPod == null ? CompletableFuture.completedFuture(null) : inPod.drain(deadline);
     if (listeners != null) {
       LOG.info("draining for up to {}", deadline);
       try {
-        listeners.drain(deadline).get(deadline.toMillis() + 2000, TimeUnit.MILLISECONDS);
+        CompletableFuture.allOf(listeners.drain(deadline), pods)
+            .get(deadline.toMillis() + 2000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         LOG.warn("drain did not finish cleanly: {}", rootMessage(e));
       }
@@ -225,6 +300,12 @@ public final class ZtunnelApp implements AutoCloseable {
     ready.set(false);
     if (admin != null) {
       admin.close();
+    }
+    if (inPodServer != null) {
+      inPodServer.close();
+    }
+    if (inPod != null) {
+      inPod.close();
     }
     if (listeners != null) {
       listeners.close();

@@ -92,6 +92,20 @@ public final class ZtunnelCommand implements Callable<Integer> {
   int workerThreads;
 
   @Option(
+      names = "--inpod-socket",
+      description =
+          "Unix socket on which the CNI step hands pods over; enables in-pod mode (listeners"
+              + " 15001/15006/15008 inside each pod's netns; needs root and io_uring).")
+  Path inpodSocket;
+
+  @Option(
+      names = "--pod-drain-timeout",
+      defaultValue = "5s",
+      description =
+          "In-pod mode: how long a removed pod's connections may finish. Default: ${DEFAULT-VALUE}.")
+  String podDrainTimeout;
+
+  @Option(
       names = "--drain-timeout",
       defaultValue = "10s",
       description = "How long SIGTERM lets connections finish. Default: ${DEFAULT-VALUE}.")
@@ -113,7 +127,9 @@ public final class ZtunnelCommand implements Callable<Integer> {
             address("--metrics", metrics, 15020),
             address("--readiness", readiness, 15021),
             hbonePort,
-            workerThreads);
+            workerThreads,
+            inpodSocket,
+            duration("--pod-drain-timeout", podDrainTimeout));
     Duration drain = duration("--drain-timeout", drainTimeout);
     ZtunnelApp app;
     try {

@@ -3,6 +3,7 @@ package dev.ambient.ztunnel.hbone;
 import dev.ambient.api.spiffe.SpiffeId;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.relay.SocketFactory;
 import dev.ambient.ztunnel.tls.PeerIdentity;
 import dev.ambient.ztunnel.tls.TlsContexts;
 import io.netty.bootstrap.Bootstrap;
@@ -43,6 +44,7 @@ public final class HbonePool implements AutoCloseable {
   private final NetTransport transport;
   private final TlsContexts tls;
   private final HbonePoolSettings settings;
+  private final SocketFactory hostSockets;
   private final Map<HbonePoolKey, List<HboneConnection>> connections = new HashMap<>();
   private boolean closed;
 
@@ -50,6 +52,7 @@ public final class HbonePool implements AutoCloseable {
     this.transport = transport;
     this.tls = tls;
     this.settings = settings;
+    this.hostSockets = SocketFactory.host(transport);
   }
 
   /**
@@ -63,10 +66,21 @@ public final class HbonePool implements AutoCloseable {
       Set<SpiffeId> expectedServer,
       InetSocketAddress hboneAddress,
       String authority) {
-    HbonePoolKey key = new HbonePoolKey(source.identity(), expectedServer, hboneAddress);
+    return open(source, hostSockets, expectedServer, hboneAddress, authority);
+  }
+
+  /** As {@link #open(WorkloadCertificate, Set, InetSocketAddress, String)}, from given sockets. */
+  public CompletableFuture<Http2StreamChannel> open(
+      WorkloadCertificate source,
+      SocketFactory sockets,
+      Set<SpiffeId> expectedServer,
+      InetSocketAddress hboneAddress,
+      String authority) {
+    HbonePoolKey key =
+        new HbonePoolKey(source.identity(), sockets.id(), expectedServer, hboneAddress);
     HboneConnection conn;
     try {
-      conn = reserve(key, source);
+      conn = reserve(key, source, sockets);
     } catch (IllegalStateException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -104,7 +118,23 @@ public final class HbonePool implements AutoCloseable {
     all.forEach(HboneConnection::close);
   }
 
-  private synchronized HboneConnection reserve(HbonePoolKey key, WorkloadCertificate source) {
+  /** Closes every connection made by {@code socketsId} (a pod that left). */
+  public void closeSockets(String socketsId) {
+    List<HboneConnection> gone = new ArrayList<>();
+    synchronized (this) {
+      for (var it = connections.entrySet().iterator(); it.hasNext(); ) {
+        var e = it.next();
+        if (e.getKey().sockets().equals(socketsId)) {
+          gone.addAll(e.getValue());
+          it.remove();
+        }
+      }
+    }
+    gone.forEach(HboneConnection::close);
+  }
+
+  private synchronized HboneConnection reserve(
+      HbonePoolKey key, WorkloadCertificate source, SocketFactory sockets) {
     if (closed) {
       throw new IllegalStateException("HBONE pool is closed");
     }
@@ -117,11 +147,11 @@ public final class HbonePool implements AutoCloseable {
     HboneConnection fresh = new HboneConnection(key, settings, c -> remove(key, c));
     fresh.tryReserve();
     list.add(fresh);
-    connect(fresh, source);
+    connect(fresh, source, sockets);
     return fresh;
   }
 
-  private void connect(HboneConnection conn, WorkloadCertificate source) {
+  private void connect(HboneConnection conn, WorkloadCertificate source, SocketFactory sockets) {
     InetSocketAddress address = conn.key.address();
     SslHandler ssl;
     try {
@@ -139,7 +169,7 @@ public final class HbonePool implements AutoCloseable {
     ChannelFuture f =
         new Bootstrap()
             .group(transport.workerGroup())
-            .channel(transport.channelClass())
+            .channelFactory(sockets.clients())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,

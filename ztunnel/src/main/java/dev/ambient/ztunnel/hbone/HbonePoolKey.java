@@ -5,9 +5,11 @@ import java.net.InetSocketAddress;
 import java.util.Set;
 
 /**
- * Connections are shared only between tunnels with the same source, server identity and address.
+ * Connections are shared only between tunnels with the same source identity, source sockets (a
+ * pod's namespace gives them its own source IP), server identity and address.
  */
-record HbonePoolKey(SpiffeId source, Set<SpiffeId> expectedServer, InetSocketAddress address) {
+record HbonePoolKey(
+    SpiffeId source, String sockets, Set<SpiffeId> expectedServer, InetSocketAddress address) {
   HbonePoolKey {
     expectedServer = Set.copyOf(expectedServer);
   }

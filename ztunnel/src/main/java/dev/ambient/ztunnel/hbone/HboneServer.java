@@ -6,6 +6,7 @@ import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import dev.ambient.ztunnel.inbound.InboundDispatcher;
 import dev.ambient.ztunnel.relay.LiveRelays;
 import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.relay.SocketFactory;
 import dev.ambient.ztunnel.tls.TlsContexts;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -42,6 +43,7 @@ public final class HboneServer {
   private final java.util.concurrent.atomic.AtomicLong accepted =
       new java.util.concurrent.atomic.AtomicLong();
   private final CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
+  private final SocketFactory sockets;
   private volatile Channel serverChannel;
 
   public HboneServer(
@@ -52,6 +54,28 @@ public final class HboneServer {
       TlsContexts tls,
       InboundDispatcher dispatcher,
       LiveRelays relays) {
+    this(
+        workload,
+        bindAddress,
+        transport,
+        SocketFactory.host(transport),
+        certificates,
+        tls,
+        dispatcher,
+        relays);
+  }
+
+  /** With the listening socket made by {@code sockets} (inside the pod in in-pod mode). */
+  public HboneServer(
+      Workload workload,
+      InetSocketAddress bindAddress,
+      NetTransport transport,
+      SocketFactory sockets,
+      CertificateProvider certificates,
+      TlsContexts tls,
+      InboundDispatcher dispatcher,
+      LiveRelays relays) {
+    this.sockets = sockets;
     this.workload = workload;
     this.bindAddress = bindAddress;
     this.transport = transport;
@@ -71,7 +95,7 @@ public final class HboneServer {
     ServerBootstrap b =
         new ServerBootstrap()
             .group(transport.bossGroup(), transport.workerGroup())
-            .channel(transport.serverChannelClass())
+            .channelFactory(sockets.servers())
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)

@@ -96,9 +96,11 @@ final class HboneStreamHandler extends ChannelInboundHandlerAdapter {
       reject(ctx, r.status(), authority, r.reason());
       return;
     }
-    ConnectionTracker tracker = ((Admission.Admitted) admission).tracker();
+    Admission.Admitted admitted = (Admission.Admitted) admission;
+    ConnectionTracker tracker = admitted.tracker();
     Channel stream = ctx.channel();
-    ChannelFuture connect = dispatcher.connectUpstream(stream.eventLoop(), destination);
+    ChannelFuture connect =
+        dispatcher.connectUpstream(stream.eventLoop(), admitted.destination(), destination);
     connect.addListener(
         f -> {
           if (!f.isSuccess()) {

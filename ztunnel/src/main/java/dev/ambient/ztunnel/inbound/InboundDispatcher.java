@@ -10,6 +10,7 @@ import dev.ambient.ztunnel.metrics.ConnectionLabels;
 import dev.ambient.ztunnel.metrics.ConnectionTracker;
 import dev.ambient.ztunnel.metrics.TcpMetrics;
 import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.relay.SocketFactory;
 import dev.ambient.ztunnel.state.StateHolder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -17,6 +18,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
+import java.util.function.Function;
 
 /**
  * The part of the inbound path that HBONE and plaintext share: the destination must be a workload
@@ -30,7 +32,7 @@ public final class InboundDispatcher {
   private final String nodeName;
   private final Authorizer authorizer;
   private final TcpMetrics metrics;
-  private final NetTransport transport;
+  private final Function<Workload, SocketFactory> upstreamSockets;
 
   public InboundDispatcher(
       StateHolder state,
@@ -38,11 +40,28 @@ public final class InboundDispatcher {
       Authorizer authorizer,
       TcpMetrics metrics,
       NetTransport transport) {
+    this(state, nodeName, authorizer, metrics, sameForAll(SocketFactory.host(transport)));
+  }
+
+  /**
+   * @param upstreamSockets where the connection to a destination workload is made: ztunnel's own
+   *     namespace, or (in-pod mode) inside the destination pod, marked so its rules let it pass
+   */
+  public InboundDispatcher(
+      StateHolder state,
+      String nodeName,
+      Authorizer authorizer,
+      TcpMetrics metrics,
+      Function<Workload, SocketFactory> upstreamSockets) {
     this.state = state;
     this.nodeName = nodeName;
     this.authorizer = authorizer;
     this.metrics = metrics;
-    this.transport = transport;
+    this.upstreamSockets = upstreamSockets;
+  }
+
+  private static Function<Workload, SocketFactory> sameForAll(SocketFactory sockets) {
+    return w -> sockets;
   }
 
   public String nodeName() {
@@ -129,11 +148,15 @@ public final class InboundDispatcher {
     return new Admission.Admitted(dst, tracker);
   }
 
-  /** Opens the plain TCP connection to the destination on the given loop, auto-read off. */
-  public ChannelFuture connectUpstream(EventLoop loop, InetSocketAddress destination) {
+  /**
+   * Opens the plain TCP connection to an admitted destination workload on the given loop, auto-read
+   * off.
+   */
+  public ChannelFuture connectUpstream(
+      EventLoop loop, Workload destinationWorkload, InetSocketAddress destination) {
     return new Bootstrap()
         .group(loop)
-        .channel(transport.channelClass())
+        .channelFactory(upstreamSockets.apply(destinationWorkload).clients())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.TCP_NODELAY, true)

@@ -5,6 +5,7 @@ import dev.ambient.ztunnel.metrics.ConnectionTracker;
 import dev.ambient.ztunnel.relay.LiveRelays;
 import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.relay.RelaySession;
+import dev.ambient.ztunnel.relay.SocketFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -27,6 +28,7 @@ public final class InboundPlaintextServer {
   private final OriginalDestination originalDestination;
   private final InboundDispatcher dispatcher;
   private final LiveRelays relays;
+  private final SocketFactory sockets;
   private volatile Channel serverChannel;
 
   public InboundPlaintextServer(
@@ -35,6 +37,24 @@ public final class InboundPlaintextServer {
       OriginalDestination originalDestination,
       InboundDispatcher dispatcher,
       LiveRelays relays) {
+    this(
+        bindAddress,
+        transport,
+        SocketFactory.host(transport),
+        originalDestination,
+        dispatcher,
+        relays);
+  }
+
+  /** With the listening socket made by {@code sockets} (inside a pod in in-pod mode). */
+  public InboundPlaintextServer(
+      InetSocketAddress bindAddress,
+      NetTransport transport,
+      SocketFactory sockets,
+      OriginalDestination originalDestination,
+      InboundDispatcher dispatcher,
+      LiveRelays relays) {
+    this.sockets = sockets;
     this.bindAddress = bindAddress;
     this.transport = transport;
     this.originalDestination = originalDestination;
@@ -47,7 +67,7 @@ public final class InboundPlaintextServer {
     ChannelFuture bind =
         new ServerBootstrap()
             .group(transport.bossGroup(), transport.workerGroup())
-            .channel(transport.serverChannelClass())
+            .channelFactory(sockets.servers())
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -102,8 +122,10 @@ public final class InboundPlaintextServer {
       ch.close();
       return;
     }
-    ConnectionTracker tracker = ((Admission.Admitted) admission).tracker();
-    ChannelFuture connect = dispatcher.connectUpstream(ch.eventLoop(), destination);
+    Admission.Admitted admitted = (Admission.Admitted) admission;
+    ConnectionTracker tracker = admitted.tracker();
+    ChannelFuture connect =
+        dispatcher.connectUpstream(ch.eventLoop(), admitted.destination(), destination);
     connect.addListener(
         f -> {
           if (!f.isSuccess()) {

@@ -12,6 +12,7 @@ import dev.ambient.ztunnel.metrics.ConnectionTracker;
 import dev.ambient.ztunnel.metrics.TcpMetrics;
 import dev.ambient.ztunnel.relay.LiveRelays;
 import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.relay.SocketFactory;
 import dev.ambient.ztunnel.state.StateHolder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -38,12 +39,12 @@ public final class OutboundProxy {
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
   private final StateHolder state;
-  private final NetTransport transport;
   private final HbonePool pool;
   private final CertificateProvider certificates;
   private final TcpMetrics metrics;
   private final LiveRelays relays;
   private final OutboundRouter router;
+  private final SocketFactory hostSockets;
   private final Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
 
   public OutboundProxy(
@@ -55,12 +56,12 @@ public final class OutboundProxy {
       LiveRelays relays,
       int hbonePort) {
     this.state = state;
-    this.transport = transport;
     this.pool = pool;
     this.certificates = certificates;
     this.metrics = metrics;
     this.relays = relays;
     this.router = new OutboundRouter(hbonePort, this::activeConnections);
+    this.hostSockets = SocketFactory.host(transport);
   }
 
   /** Live outbound connections to an endpoint (what LEAST_REQUESTS balances on). */
@@ -81,6 +82,18 @@ public final class OutboundProxy {
    */
   public CompletableFuture<OutboundConnection> connect(
       Workload source, InetSocketAddress originalDestination, Channel downstream) {
+    return connect(source, hostSockets, originalDestination, downstream);
+  }
+
+  /**
+   * As {@link #connect(Workload, InetSocketAddress, Channel)}, with upstream sockets made by {@code
+   * sockets} (inside the source pod's namespace in in-pod mode).
+   */
+  public CompletableFuture<OutboundConnection> connect(
+      Workload source,
+      SocketFactory sockets,
+      InetSocketAddress originalDestination,
+      Channel downstream) {
     Route route = router.route(state.current(), source, originalDestination);
     ConnectionTracker tracker =
         metrics.open(labels(source, originalDestination, downstream, route));
@@ -97,12 +110,13 @@ public final class OutboundProxy {
     }
     CompletableFuture<Channel> upstream;
     if (route instanceof Route.Passthrough p) {
-      upstream = connectTcp(downstream, p.target());
+      upstream = connectTcp(downstream, sockets, p.target());
     } else if (route instanceof Route.Hbone h) {
-      upstream = openHbone(source, h.expectedIdentities(), h.hboneAddress(), h.target());
+      upstream = openHbone(source, sockets, h.expectedIdentities(), h.hboneAddress(), h.target());
     } else {
       Route.ViaWaypoint w = (Route.ViaWaypoint) route;
-      upstream = openHbone(source, w.expectedIdentities(), w.hboneAddress(), w.authority());
+      upstream =
+          openHbone(source, sockets, w.expectedIdentities(), w.hboneAddress(), w.authority());
     }
     return upstream.handle(
         (ch, t) -> {
@@ -123,22 +137,25 @@ public final class OutboundProxy {
 
   private CompletableFuture<Channel> openHbone(
       Workload source,
+      SocketFactory sockets,
       Set<SpiffeId> expected,
       InetSocketAddress hboneAddress,
       InetSocketAddress authority) {
     return certificates
         .certificate(source.identity())
         .thenCompose(
-            cert -> pool.open(cert, expected, hboneAddress, HboneAuthority.format(authority)))
+            cert ->
+                pool.open(cert, sockets, expected, hboneAddress, HboneAuthority.format(authority)))
         .thenApply(stream -> (Channel) stream);
   }
 
-  private CompletableFuture<Channel> connectTcp(Channel downstream, InetSocketAddress target) {
+  private CompletableFuture<Channel> connectTcp(
+      Channel downstream, SocketFactory sockets, InetSocketAddress target) {
     CompletableFuture<Channel> result = new CompletableFuture<>();
     ChannelFuture f =
         new Bootstrap()
             .group(downstream.eventLoop())
-            .channel(transport.channelClass())
+            .channelFactory(sockets.clients())
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .option(ChannelOption.TCP_NODELAY, true)

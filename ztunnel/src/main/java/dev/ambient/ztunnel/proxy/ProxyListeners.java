@@ -14,6 +14,7 @@ import dev.ambient.ztunnel.outbound.OutboundProxy;
 import dev.ambient.ztunnel.outbound.Socks5Server;
 import dev.ambient.ztunnel.relay.LiveRelays;
 import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.relay.SocketFactory;
 import dev.ambient.ztunnel.state.StateHolder;
 import dev.ambient.ztunnel.tls.TlsContexts;
 import java.net.InetAddress;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,10 @@ public final class ProxyListeners implements AutoCloseable {
   private final HbonePool pool;
   private final OutboundProxy outbound;
   private final Map<InetSocketAddress, HboneServer> hbone = new LinkedHashMap<>();
+
+  /** In-pod mode: where to reach each handed-over pod's application (inside its netns). */
+  private final Map<String, SocketFactory> podSockets = new ConcurrentHashMap<>();
+
   private Socks5Server socks;
   private InboundPlaintextServer plaintext;
   private volatile InetSocketAddress socksBound;
@@ -68,8 +74,14 @@ public final class ProxyListeners implements AutoCloseable {
     this.transport = transport;
     this.certificates = certificates;
     this.tls = new TlsContexts();
+    SocketFactory host = SocketFactory.host(transport);
     this.dispatcher =
-        new InboundDispatcher(state, settings.nodeName(), authorizer, metrics, transport);
+        new InboundDispatcher(
+            state,
+            settings.nodeName(),
+            authorizer,
+            metrics,
+            w -> podSockets.getOrDefault(w.uid(), host));
     this.pool = new HbonePool(transport, tls, settings.pool());
     this.outbound =
         new OutboundProxy(
@@ -78,6 +90,14 @@ public final class ProxyListeners implements AutoCloseable {
 
   /** Binds every listener and starts following state changes. */
   public CompletableFuture<Void> start() {
+    if (settings.inPod() && !"io_uring".equals(transport.name())) {
+      // SO_ORIGINAL_DST and SO_MARK need socket fds, which NIO channels do not expose.
+      return CompletableFuture.failedFuture(
+          new IllegalStateException(
+              "in-pod mode needs the io_uring transport (socket fds for SO_ORIGINAL_DST and"
+                  + " SO_MARK); this transport is "
+                  + transport.name()));
+    }
     List<CompletableFuture<?>> binds = new ArrayList<>();
     if (settings.socksAddress() != null) {
       socks =
@@ -116,7 +136,8 @@ public final class ProxyListeners implements AutoCloseable {
     }
     Map<InetSocketAddress, Workload> wanted = new HashMap<>();
     for (Workload w : snapshot.workloadsOnNode(settings.nodeName())) {
-      if (w.protocol() != TunnelProtocol.HBONE) {
+      // In-pod mode: each pod's HBONE listener lives in its own netns (InPodManager).
+      if (w.protocol() != TunnelProtocol.HBONE || settings.inPod()) {
         continue;
       }
       for (InetAddress a : w.addresses()) {
@@ -184,6 +205,40 @@ public final class ProxyListeners implements AutoCloseable {
 
   public InetSocketAddress inboundPlaintextAddress() {
     return plaintextBound;
+  }
+
+  /** In-pod mode: upstream connections to {@code uid}'s application are made by {@code sockets}. */
+  public void registerPodSockets(String uid, SocketFactory sockets) {
+    podSockets.put(uid, sockets);
+  }
+
+  /** Forgets {@code sockets} for {@code uid} (only if they are still the registered ones). */
+  public void unregisterPodSockets(String uid, SocketFactory sockets) {
+    podSockets.remove(uid, sockets);
+  }
+
+  public ProxySettings settings() {
+    return settings;
+  }
+
+  public StateHolder state() {
+    return state;
+  }
+
+  public NetTransport transport() {
+    return transport;
+  }
+
+  public CertificateProvider certificates() {
+    return certificates;
+  }
+
+  public TlsContexts tls() {
+    return tls;
+  }
+
+  public InboundDispatcher dispatcher() {
+    return dispatcher;
   }
 
   public OutboundProxy outbound() {
