@@ -18,8 +18,10 @@ import org.teavm.vm.TeaVMOptimizationLevel;
 
 /**
  * Compiles each filter's main class to {@code <outdir>/<name>.wasm} with TeaVM's WASI target and
- * rejects any module Envoy could not load (see {@link ImportAllowList}). Run by the module's build
- * (exec-maven-plugin, phase process-classes) as {@code WasmBuild <outdir> name=main.Class ...}.
+ * rejects any module Envoy could not load: invalid Wasm (validated with Chicory's validator; TeaVM
+ * 0.13.1 emits invalid code for some try/catch shapes) or imports outside {@link ImportAllowList}.
+ * Run by the module's build (exec-maven-plugin, phase process-classes) as {@code WasmBuild <outdir>
+ * name=main.Class ...}.
  *
  * <p>When {@code wasm-opt} (Debian {@code binaryen}) is on the PATH and {@code -Dwasm.opt} is not
  * {@code false}, each module is also shrunk with {@code wasm-opt -Oz} and checked again.
@@ -131,8 +133,15 @@ public final class WasmBuild {
         + " ms, imports checked";
   }
 
-  private static void check(String name, Path wasm) throws IOException {
-    WasmModuleInfo info = WasmModuleInfo.read(Files.readAllBytes(wasm));
+  static void check(String name, Path wasm) throws IOException {
+    byte[] bytes = Files.readAllBytes(wasm);
+    try {
+      // Full validation (types, stack shapes): V8 rejects an invalid module at load time.
+      com.dylibso.chicory.wasm.Parser.parse(bytes);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(name + ": invalid Wasm: " + e.getMessage(), e);
+    }
+    WasmModuleInfo info = WasmModuleInfo.read(bytes);
     List<String> violations = ImportAllowList.violations(info);
     if (!violations.isEmpty()) {
       throw new IllegalStateException(
