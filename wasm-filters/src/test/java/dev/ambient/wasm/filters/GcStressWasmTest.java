@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * Chicory interpreter is slow, hence the smaller stressed run.)
  */
 class GcStressWasmTest {
-  private static final int STRESSED = 25;
-  private static final int SOAK = 400;
+  private static final int STRESSED = 20;
+  private static final int SOAK = 300;
 
   @Test
   void authzUnderConstantCollection() {
