@@ -310,6 +310,10 @@ final class Exports {
   }
 
   private static void report(String where, Throwable t) {
-    Log.quietly(Log.ERROR, where + ": " + t.getClass().getName() + ": " + t.getMessage());
+    // TeaVM keeps no class name for some runtime-raised exceptions (array bounds): say so.
+    String type = t.getClass().getName();
+    Log.quietly(
+        Log.ERROR,
+        where + ": " + (type == null ? "exception of unnamed type" : type) + ": " + t.getMessage());
   }
 }

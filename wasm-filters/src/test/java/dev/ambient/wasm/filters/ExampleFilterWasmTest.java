@@ -97,6 +97,24 @@ class ExampleFilterWasmTest {
   }
 
   @Test
+  void nullDereferenceAndOutOfBoundsBecomeExceptionsNotTraps() {
+    ProxyWasmHost host = started("{}");
+    for (String header : new String[] {"x-npe", "x-oob"}) {
+      HttpStream s = request(host, "GET", "/");
+      s.requestHeaders().add(new String[] {header, "1"});
+      assertThat(host.requestHeaders(s, true)).as(header).isEqualTo(1);
+      assertThat(s.localResponse().status).as(header).isEqualTo(503);
+    }
+    assertThat(host.logged(4, "NullPointerException")).as("%s", host.logs()).isTrue();
+    // TeaVM raises the bounds exception but keeps no class name for it.
+    assertThat(host.logs())
+        .filteredOn(l -> l.level == 4 && l.message.startsWith("proxy_on_request_headers: "))
+        .hasSize(2);
+    HttpStream next = request(host, "GET", "/ok");
+    assertThat(host.requestHeaders(next, true)).isZero();
+  }
+
+  @Test
   void configErrorsAreRejectedWithAMessageAndKeepThePreviousConfig() {
     ProxyWasmHost host = started("{\"greeting\": \"first\"}");
     assertThat(host.configure("{\"greeting\": ")).isFalse();

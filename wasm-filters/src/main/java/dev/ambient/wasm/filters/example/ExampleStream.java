@@ -32,6 +32,16 @@ final class ExampleStream extends dev.ambient.wasm.sdk.HttpContext {
     if (requestHeaders().get("x-throw") != null) {
       throw new IllegalStateException("asked to throw");
     }
+    if (requestHeaders().get("x-npe") != null) {
+      // A null dereference in filter code: must become an exception, not a trap or garbage.
+      String absent = requestHeaders().get("x-absent");
+      Log.info("length " + absent.length());
+    }
+    if (requestHeaders().get("x-oob") != null) {
+      int[] small = new int[headerCount];
+      small[headerCount + 3] = 1;
+      Log.info("wrote " + small.length);
+    }
     if (requestHeaders().get("x-teapot") != null) {
       List<Header> h = new ArrayList<>();
       h.add(new Header("x-teapot", "yes"));
