@@ -72,6 +72,13 @@ def table(medians, samples):
 
 def main():
     raw, out_md, header = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""
+    failures = []
+    if len(sys.argv) > 4:
+        try:
+            with open(sys.argv[4]) as f:
+                failures = [l.strip() for l in f if l.strip()]
+        except FileNotFoundError:
+            pass
     medians, samples = load(raw)
     medians.update(added_latency(medians))
     lines = ratios(medians)
@@ -84,6 +91,10 @@ def main():
                 "1000 rps, memory in MB.\n\n")
         f.write(table(medians, samples) + "\n\n## Ratios (ztunnel vs each reference, same run)\n\n```\n")
         f.write("\n".join(lines) + "\n```\n")
+        if failures:
+            f.write("\n## Measurements that failed (left out above)\n\n")
+            for l in failures:
+                f.write(f"- {l}\n")
 
 
 if __name__ == "__main__":

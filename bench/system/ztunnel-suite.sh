@@ -132,6 +132,10 @@ for node in node-a node-b; do
   "$MESH" ca token --state-dir "$WORK/ca" --node "$node" --out "$WORK/$node.token" >/dev/null
 done
 bg taskset -c $PROXY_CPU "$MESH" ca serve --state-dir "$WORK/ca" --config "$WORK/mesh.yaml" --listen 127.0.0.1:$CA_PORT
+for _ in $(seq 1 150); do
+  [[ -f "$WORK/ca/trust-bundle.pem" ]] && (exec 3<>/dev/tcp/127.0.0.1/$CA_PORT) 2>/dev/null && break
+  sleep 0.2
+done
 declare -A ZT_PID
 for spec in "node-a:$NODE_A_ADMIN" "node-b:$NODE_B_ADMIN"; do
   node=${spec%%:*}; admin=${spec##*:}
@@ -183,21 +187,39 @@ rss_kb() { # RSS of the ztunnel JVMs
   echo $r
 }
 
+# A failed measurement is reported and left out; the rest of the run goes on.
+failed() { printf '    %-11s %-34s FAILED (%s)\n' "$1" "$2" "$3" >&2; echo "$1 $2 $3" >>"$WORK/failures.txt"; }
+
+log "warm-up: 10 s of traffic through every path (the JVMs compile their hot paths), not measured"
+for system in direct tcp_relay mtls_relay ztunnel; do
+  read -r ns ip iport tport hport <<<"$(target $system)"
+  in_ns "$ns" taskset -c $LOAD_CPU iperf3 -c "$ip" -p "$iport" -t 10 -P 2 >/dev/null 2>&1 || true
+  in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps 2000 -c 8 -t 5s "tcp://$ip:$tport" >/dev/null 2>&1 || true
+done
+
 for run in $(seq 1 $RUNS); do
   for system in direct tcp_relay mtls_relay ztunnel; do
     read -r ns ip iport tport hport <<<"$(target $system)"
     log "run $run/$RUNS: $system"
     for streams in 1 8; do
-      bps=$(in_ns "$ns" taskset -c $LOAD_CPU iperf3 -c "$ip" -p "$iport" -t "$SECS" -P "$streams" -J \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])')
-      sample $system "throughput_${streams}stream_gbps" "$(python3 -c "print($bps/1e9)")" $run
+      if bps=$(in_ns "$ns" taskset -c $LOAD_CPU iperf3 -c "$ip" -p "$iport" -t "$SECS" -P "$streams" -J 2>/dev/null \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null); then
+        sample $system "throughput_${streams}stream_gbps" "$(python3 -c "print($bps/1e9)")" $run
+      else
+        failed $system "throughput_${streams}stream_gbps" "iperf3 gave no result"
+      fi
     done
     for rate in $RATES; do
       for c in $CONNS; do
         t0=$(ticks)
+        rm -f "$WORK/lat.json"
         in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps "$rate" -c "$c" -t "${SECS}s" \
-          -json "$WORK/lat.json" "tcp://$ip:$tport" >/dev/null 2>&1
+          -json "$WORK/lat.json" "tcp://$ip:$tport" >/dev/null 2>&1 || true
         t1=$(ticks)
+        if [[ ! -s "$WORK/lat.json" ]]; then
+          failed $system "latency_${rate}rps_${c}c" "fortio gave no result"
+          continue
+        fi
         read -r p50 p90 p99 qps <<<"$(python3 - "$WORK/lat.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -214,10 +236,13 @@ PY
         fi
       done
     done
-    cps=$(in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps 0 -c 8 -t "${SECS}s" -keepalive=false \
+    if cps=$(in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps 0 -c 8 -t "${SECS}s" -keepalive=false \
       -json "$WORK/conn.json" "http://$ip:$hport/" >/dev/null 2>&1 \
-      && python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ActualQPS"])' "$WORK/conn.json")
-    sample $system connections_per_s "$cps" $run
+      && python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ActualQPS"])' "$WORK/conn.json"); then
+      sample $system connections_per_s "$cps" $run
+    else
+      failed $system connections_per_s "fortio gave no result"
+    fi
   done
 done
 
@@ -242,5 +267,5 @@ sample ztunnel rss_per_1000_idle_tunnels_mb "$(python3 -c "print(($held-$idle)/1
 HEADER="Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); $(java -version 2>&1 | head -1). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s$([[ $QUICK -eq 1 ]] && echo ' (--quick)'). Proxies on CPU $PROXY_CPU, load on CPU $LOAD_CPU."
 OUT="$ROOT/bench/RESULTS.md"
 [[ $QUICK -eq 1 ]] && OUT="$WORK/RESULTS-quick.md" && KEEP_WORK=1
-python3 "$HERE/report.py" "$RAW" "$OUT" "$HEADER"
+python3 "$HERE/report.py" "$RAW" "$OUT" "$HEADER" "$WORK/failures.txt"
 log "results: $OUT"
