@@ -158,6 +158,11 @@ done
   --socket "$WORK/node-b.sock" --state-dir "$WORK/cni-b" >&2
 sleep 1
 
+if [[ -n "${HOLD:-}" ]]; then # for investigation: keep the topology up and print how to reach it
+  echo "HOLD client_ns=$CLIENT_NS server_ip=$SERVER_IP zt_pids=${ZT_PID[*]} work=$WORK" >&2
+  sleep infinity
+fi
+
 # system -> "client-netns target-ip iperf-port tcp-echo-port http-port"
 target() {
   case $1 in
@@ -190,12 +195,11 @@ rss_kb() { # RSS of the ztunnel JVMs
 # A failed measurement is reported and left out; the rest of the run goes on.
 failed() { printf '    %-11s %-34s FAILED (%s)\n' "$1" "$2" "$3" >&2; echo "$1 $2 $3" >>"$WORK/failures.txt"; }
 
-log "warm-up: 10 s of traffic through every path (the JVMs compile their hot paths), not measured"
-for system in direct tcp_relay mtls_relay ztunnel; do
-  read -r ns ip iport tport hport <<<"$(target $system)"
-  in_ns "$ns" taskset -c $LOAD_CPU iperf3 -c "$ip" -p "$iport" -t 10 -P 2 >/dev/null 2>&1 || true
-  in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps 2000 -c 8 -t 5s "tcp://$ip:$tport" >/dev/null 2>&1 || true
-done
+log "warm-up, not measured: the ztunnel JVMs compile their hot paths (C2 runs for ~30 s)"
+read -r ns ip iport tport hport <<<"$(target ztunnel)"
+in_ns "$ns" taskset -c $LOAD_CPU iperf3 -c "$ip" -p "$iport" -t 10 -P 2 >/dev/null 2>&1 || true
+in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps 1000 -c 8 -t 20s "tcp://$ip:$tport" >/dev/null 2>&1 || true
+in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps 0 -c 8 -t 5s -keepalive=false "http://$ip:$hport/" >/dev/null 2>&1 || true
 
 for run in $(seq 1 $RUNS); do
   for system in direct tcp_relay mtls_relay ztunnel; do
