@@ -217,7 +217,7 @@ for run in $(seq 1 $RUNS); do
       for c in $CONNS; do
         t0=$(ticks)
         rm -f "$WORK/lat.json"
-        in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps "$rate" -c "$c" -t "${SECS}s" \
+        in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -r 0.00001 -qps "$rate" -c "$c" -t "${SECS}s" \
           -json "$WORK/lat.json" "tcp://$ip:$tport" >/dev/null 2>&1 || true
         t1=$(ticks)
         if [[ ! -s "$WORK/lat.json" ]]; then
@@ -268,8 +268,14 @@ held=$(rss_kb)
 kill $HOLDER 2>/dev/null || true
 sample ztunnel rss_per_1000_idle_tunnels_mb "$(python3 -c "print(($held-$idle)/1024)")" 1
 
-HEADER="Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); $(java -version 2>&1 | head -1). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s$([[ $QUICK -eq 1 ]] && echo ' (--quick)'). Proxies on CPU $PROXY_CPU, load on CPU $LOAD_CPU."
+MODE=""
 OUT="$ROOT/bench/RESULTS.md"
-[[ $QUICK -eq 1 ]] && OUT="$WORK/RESULTS-quick.md" && KEEP_WORK=1
+if [[ $QUICK -eq 1 ]]; then
+  MODE=" (--quick)"
+  OUT="$WORK/RESULTS-quick.md"
+  KEEP_WORK=1
+fi
+HEADER="Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); $(java -version 2>&1 | head -1). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s$MODE. Proxies on CPU $PROXY_CPU, load on CPU $LOAD_CPU."
 python3 "$HERE/report.py" "$RAW" "$OUT" "$HEADER" "$WORK/failures.txt"
+[[ $QUICK -eq 1 ]] || cp "$RAW" "$ROOT/bench/results-samples.jsonl"
 log "results: $OUT"

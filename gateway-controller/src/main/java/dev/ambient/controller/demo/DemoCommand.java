@@ -40,6 +40,15 @@ public final class DemoCommand implements Callable<Integer> {
       defaultValue = ".mesh/demo")
   Path workDir;
 
+  @Option(
+      names = "--mode",
+      defaultValue = "auto",
+      description =
+          "inpod: pods as network namespaces with transparent capture and real curl (needs root);"
+              + " loopback: workloads on 127.x addresses, clients through SOCKS5;"
+              + " auto (default): inpod when root, else loopback.")
+  String mode;
+
   /** Where the demo reports; a test can capture it. */
   PrintStream out = System.out;
 
@@ -52,11 +61,37 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    preflight();
     Files.createDirectories(workDir);
-    for (String f : List.of("ca.log", "node-a.log", "node-b.log", "mesh.yaml")) {
+    for (String f : List.of("ca.log", "node-a.log", "node-b.log", "cni.log", "mesh.yaml")) {
       Files.deleteIfExists(workDir.resolve(f));
     }
+    boolean canInPod =
+        dev.ambient.netlab.NetLab.unavailableReason().isEmpty()
+            && dev.ambient.netlab.Exec.available("curl");
+    switch (mode) {
+      case "inpod" -> {
+        if (!canInPod) {
+          out.println(
+              "demo --mode inpod needs root, iproute2, iptables and curl: "
+                  + dev.ambient.netlab.NetLab.unavailableReason().orElse("curl not found"));
+          return 1;
+        }
+        return new InPodDemo(workDir, out).run();
+      }
+      case "auto" -> {
+        if (canInPod) {
+          return new InPodDemo(workDir, out).run();
+        }
+        out.println(
+            "(not root: running the loopback demo; 'sudo ./mesh demo' shows in-pod capture)");
+      }
+      case "loopback" -> {}
+      default -> {
+        out.println("demo: --mode must be auto, inpod or loopback, not '" + mode + "'");
+        return 2;
+      }
+    }
+    preflight();
     Path config = workDir.resolve("mesh.yaml");
     Path caState = workDir.resolve("ca");
     Files.writeString(config, DemoTopology.meshYaml(false));

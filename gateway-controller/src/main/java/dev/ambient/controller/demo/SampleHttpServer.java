@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /** A sample application server: answers every request with the workload's name. */
-final class SampleHttpServer implements AutoCloseable {
+public final class SampleHttpServer implements AutoCloseable {
   private final HttpServer server;
 
   SampleHttpServer(String workload, InetSocketAddress address) throws IOException {
@@ -25,6 +25,12 @@ final class SampleHttpServer implements AutoCloseable {
         });
     server.setExecutor(Executors.newFixedThreadPool(2));
     server.start();
+  }
+
+  /** Runs one server until killed: {@code SampleHttpServer <workload> <port>} (inside a pod). */
+  public static void main(String[] args) throws Exception {
+    new SampleHttpServer(args[0], new InetSocketAddress(Integer.parseInt(args[1])));
+    Thread.currentThread().join();
   }
 
   @Override

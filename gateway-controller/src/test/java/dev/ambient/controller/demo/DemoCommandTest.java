@@ -2,6 +2,8 @@ package dev.ambient.controller.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ambient.netlab.Exec;
+import dev.ambient.netlab.NetLab;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -30,7 +34,8 @@ class DemoCommandTest {
     DemoCommand demo = new DemoCommand();
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     demo.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
-    int code = new CommandLine(demo).execute("--work-dir", workDir.toString());
+    int code =
+        new CommandLine(demo).execute("--mode", "loopback", "--work-dir", workDir.toString());
     String output = captured.toString(StandardCharsets.UTF_8);
 
     assertThat(code).as(output).isZero();
@@ -47,6 +52,27 @@ class DemoCommandTest {
   }
 
   @Test
+  @Tag("root")
+  void theInPodDemoCapturesUnmodifiedCurlInPodNamespaces() {
+    Assumptions.assumeTrue(
+        NetLab.unavailableReason().isEmpty() && Exec.available("curl"),
+        "skipped: the in-pod demo needs root, iproute2, iptables and curl");
+    DemoCommand demo = new DemoCommand();
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    demo.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    int code = new CommandLine(demo).execute("--mode", "inpod", "--work-dir", workDir.toString());
+    String output = captured.toString(StandardCharsets.UTF_8);
+
+    assertThat(code).as(output).isZero();
+    assertThat(output)
+        .contains("PASS  with the DENY policy, intruder (namespace other) is refused")
+        .contains("hello from echo-v1")
+        .contains("hello from echo-v2")
+        .contains("packets on port 15008")
+        .doesNotContain("FAIL  ");
+  }
+
+  @Test
   void interruptingTheDemoStopsEveryProcessItStarted() throws Exception {
     Path log = workDir.resolve("demo.out");
     List<String> command = new ArrayList<>();
@@ -55,6 +81,8 @@ class DemoCommandTest {
     command.add(System.getProperty("java.class.path"));
     command.add("dev.ambient.controller.cli.MeshCommand");
     command.add("demo");
+    command.add("--mode");
+    command.add("loopback");
     command.add("--work-dir");
     command.add(workDir.resolve("run").toString());
     Process demo =
