@@ -78,46 +78,21 @@ for port in 5201 8078 8080; do
   bg in_ns "$NODE_A_NS" taskset -c $PROXY_CPU socat TCP-LISTEN:$((port + 10000)),bind=$NODE_A_IP,fork,reuseaddr TCP:$NODE_B_IP:$((port + 10000))
   bg in_ns "$NODE_B_NS" taskset -c $PROXY_CPU socat TCP-LISTEN:$((port + 10000)),bind=$NODE_B_IP,fork,reuseaddr TCP:$BACKEND_IP:$port
 done
-cat >"$WORK/stunnel-a.conf" <<CONF
-foreground = yes
-pid =
-[relay-5201]
-client = yes
-accept = $NODE_A_IP:25201
-connect = $NODE_B_IP:25201
-cert = $WORK/relay.crt
-key = $WORK/relay.key
-CAfile = $WORK/relay.crt
-verifyPeer = yes
-sslVersionMin = TLSv1.3
-ciphersuites = TLS_AES_128_GCM_SHA256
-[relay-8078]
-client = yes
-accept = $NODE_A_IP:28078
-connect = $NODE_B_IP:28078
-cert = $WORK/relay.crt
-key = $WORK/relay.key
-CAfile = $WORK/relay.crt
-verifyPeer = yes
-sslVersionMin = TLSv1.3
-ciphersuites = TLS_AES_128_GCM_SHA256
-[relay-8080]
-client = yes
-accept = $NODE_A_IP:28080
-connect = $NODE_B_IP:28080
-cert = $WORK/relay.crt
-key = $WORK/relay.key
-CAfile = $WORK/relay.crt
-verifyPeer = yes
-sslVersionMin = TLSv1.3
-ciphersuites = TLS_AES_128_GCM_SHA256
-CONF
-sed -e "s/client = yes/client = no/" \
-    -e "s#accept = $NODE_A_IP:2\([0-9]*\)#accept = $NODE_B_IP:2\1#" \
-    -e "s#connect = $NODE_B_IP:25201#connect = $BACKEND_IP:5201#" \
-    -e "s#connect = $NODE_B_IP:28078#connect = $BACKEND_IP:8078#" \
-    -e "s#connect = $NODE_B_IP:28080#connect = $BACKEND_IP:8080#" \
-    "$WORK/stunnel-a.conf" >"$WORK/stunnel-b.conf"
+# One TLS 1.3 AES-128-GCM tunnel per port, mutual certificates: node a (client) -> node b (server).
+stunnel_conf() { # side(a|b)
+  printf 'foreground = yes\npid =\n'
+  for port in 5201 8078 8080; do
+    if [[ $1 == a ]]; then
+      printf '[relay-%s]\nclient = yes\naccept = %s:%s\nconnect = %s:%s\n' "$port" "$NODE_A_IP" $((port + 20000)) "$NODE_B_IP" $((port + 20000))
+    else
+      printf '[relay-%s]\nclient = no\naccept = %s:%s\nconnect = %s:%s\n' "$port" "$NODE_B_IP" $((port + 20000)) "$BACKEND_IP" "$port"
+    fi
+    printf 'cert = %s\nkey = %s\nCAfile = %s\nverifyPeer = yes\nsslVersionMin = TLSv1.3\nciphersuites = TLS_AES_128_GCM_SHA256\n' \
+      "$WORK/relay.crt" "$WORK/relay.key" "$WORK/relay.crt"
+  done
+}
+stunnel_conf a >"$WORK/stunnel-a.conf"
+stunnel_conf b >"$WORK/stunnel-b.conf"
 bg in_ns "$NODE_A_NS" taskset -c $PROXY_CPU stunnel "$WORK/stunnel-a.conf"
 bg in_ns "$NODE_B_NS" taskset -c $PROXY_CPU stunnel "$WORK/stunnel-b.conf"
 

@@ -8,13 +8,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +47,6 @@ public final class DemoCommand implements Callable<Integer> {
   /** Where the demo reports; a test can capture it. */
   PrintStream out = System.out;
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Call> calls = new ArrayList<>();
 
   record Call(
@@ -93,7 +86,6 @@ public final class DemoCommand implements Callable<Integer> {
     }
     preflight();
     Path config = workDir.resolve("mesh.yaml");
-    Path caState = workDir.resolve("ca");
     Files.writeString(config, DemoTopology.meshYaml(false));
 
     try (ChildProcesses children = new ChildProcesses();
@@ -104,74 +96,19 @@ public final class DemoCommand implements Callable<Integer> {
         SampleHttpServer legacy =
             new SampleHttpServer(
                 "legacy (outside the mesh)", new InetSocketAddress(LEGACY_IP, APP_PORT))) {
+      DemoMesh mesh = new DemoMesh(children, workDir, config);
       step("Starting the certificate authority on " + CA.getHostString() + ":" + CA.getPort());
-      Path caLog = workDir.resolve("ca.log");
-      for (String node : List.of("node-a", "node-b")) {
-        children.runToCompletion(
-            caLog,
-            List.of(
-                "ca",
-                "token",
-                "--state-dir",
-                caState.toString(),
-                "--node",
-                node,
-                "--out",
-                workDir.resolve(node + ".token").toString()));
-      }
-      children.start(
-          caLog,
-          List.of(
-              "ca",
-              "serve",
-              "--state-dir",
-              caState.toString(),
-              "--config",
-              config.toString(),
-              "--listen",
-              CA.getHostString() + ":" + CA.getPort(),
-              "--trust-domain",
-              TRUST_DOMAIN));
-      waitFor("CA port", () -> portOpen(CA), Duration.ofSeconds(60), caLog);
+      mesh.startCa();
+      step(
+          "Starting ztunnels node-a ("
+              + NODE_A_IP
+              + ") and node-b ("
+              + NODE_B_IP
+              + "): SOCKS5 :15080, metrics :15020, admin :15000");
+      mesh.startZtunnels(false);
 
-      for (String[] node : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
-        step(
-            "Starting ztunnel "
-                + node[0]
-                + " (SOCKS5 "
-                + node[1]
-                + ":15080, metrics :15020, admin :15000)");
-        Path log = workDir.resolve(node[0] + ".log");
-        children.start(
-            log,
-            List.of(
-                "ztunnel",
-                "--config",
-                config.toString(),
-                "--node",
-                node[0],
-                "--trust-domain",
-                TRUST_DOMAIN,
-                "--ca-address",
-                CA.getHostString() + ":" + CA.getPort(),
-                "--ca-root",
-                caState.resolve("trust-bundle.pem").toString(),
-                "--ca-token-file",
-                workDir.resolve(node[0] + ".token").toString(),
-                "--node-ip",
-                node[1]));
-      }
-      for (String[] node : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
-        URI ready = URI.create("http://" + node[1] + ":15021/healthz/ready");
-        waitFor(
-            node[0] + " readiness",
-            () -> httpStatus(ready) == 200,
-            Duration.ofSeconds(60),
-            workDir.resolve(node[0] + ".log"));
-      }
-
-      Map<String, Double> before = PrometheusText.scrape(metricsUri(NODE_B_IP));
-      Map<String, Double> beforeA = PrometheusText.scrape(metricsUri(NODE_A_IP));
+      Map<String, Double> before = PrometheusText.scrape(DemoMesh.metrics(NODE_B_IP));
+      Map<String, Double> beforeA = PrometheusText.scrape(DemoMesh.metrics(NODE_A_IP));
 
       step(
           "Traffic with no policy: sleep and intruder call the echo service through node-a's SOCKS5");
@@ -210,11 +147,10 @@ public final class DemoCommand implements Callable<Integer> {
       step(
           "Applying AuthorizationPolicy default/deny-other-namespace (DENY from namespace 'other' to app=echo)");
       Files.writeString(config, DemoTopology.meshYaml(true));
-      URI dump = URI.create("http://" + NODE_B_IP + ":15000/config_dump");
-      waitFor(
+      URI dump = DemoMesh.configDump(NODE_B_IP);
+      DemoMesh.waitFor(
           "node-b to load the policy",
-          () -> httpBody(dump).contains("deny-other-namespace"),
-          Duration.ofSeconds(30),
+          () -> DemoMesh.body(dump).contains("deny-other-namespace"),
           workDir.resolve("node-b.log"));
 
       step("Traffic with the policy");
@@ -235,13 +171,12 @@ public final class DemoCommand implements Callable<Integer> {
             "echo.default (VIP " + ECHO_VIP + ":80)");
       }
 
-      Map<String, Double> after = PrometheusText.scrape(metricsUri(NODE_B_IP));
-      Map<String, Double> afterA = PrometheusText.scrape(metricsUri(NODE_A_IP));
+      Map<String, Double> after = PrometheusText.scrape(DemoMesh.metrics(NODE_B_IP));
+      Map<String, Double> afterA = PrometheusText.scrape(DemoMesh.metrics(NODE_A_IP));
       DemoSummary summary = new DemoSummary(out);
       summary.calls(calls);
       List<Map<String, String>> inbound = summary.accessLog(workDir.resolve("node-b.log"));
-      summary.certificates(
-          httpBody(URI.create("http://" + NODE_A_IP + ":15000/config_dump")), "node-a");
+      summary.certificates(DemoMesh.body(DemoMesh.configDump(NODE_A_IP)), "node-a");
       summary.metrics("node-a (reporter=source)", beforeA, afterA);
       summary.metrics("node-b (reporter=destination)", before, after);
       summary.footer(workDir);
@@ -293,61 +228,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static URI metricsUri(String nodeIp) {
-    return URI.create("http://" + nodeIp + ":15020/metrics");
-  }
-
   private void step(String text) {
     out.println();
     out.println("==> " + text);
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void waitFor(String what, Check check, Duration timeout, Path log)
-      throws Exception {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // Not up yet.
-      }
-      Thread.sleep(200);
-    }
-    String tail = "";
-    if (Files.exists(log)) {
-      List<String> lines = Files.readAllLines(log);
-      tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-    }
-    throw new IOException(
-        "timed out waiting for " + what + "; last lines of " + log + ":\n" + tail);
-  }
-
-  private static boolean portOpen(InetSocketAddress a) {
-    try (java.net.Socket s = new java.net.Socket()) {
-      s.connect(a, 500);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private int httpStatus(URI uri) throws IOException, InterruptedException {
-    return http.send(
-            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.discarding())
-        .statusCode();
-  }
-
-  private String httpBody(URI uri) throws IOException, InterruptedException {
-    return http.send(
-            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 }

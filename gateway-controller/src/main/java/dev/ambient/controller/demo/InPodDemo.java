@@ -1,18 +1,16 @@
 package dev.ambient.controller.demo;
 
+import static dev.ambient.controller.demo.DemoTopology.NODE_A_IP;
+import static dev.ambient.controller.demo.DemoTopology.NODE_B_IP;
+
 import dev.ambient.netlab.NetLab;
 import dev.ambient.netlab.Node;
 import dev.ambient.netlab.Pod;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,14 +25,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class InPodDemo {
   private static final String VIP = "10.96.0.10";
-  private static final String CA = "127.0.0.10:15012";
-  private static final String NODE_A_IP = "127.0.0.11";
-  private static final String NODE_B_IP = "127.0.0.12";
 
   private final Path workDir;
   private final PrintStream out;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<DemoCommand.Call> calls = new ArrayList<>();
 
   InPodDemo(Path workDir, PrintStream out) {
@@ -45,7 +38,6 @@ final class InPodDemo {
   int run() throws Exception {
     Files.createDirectories(workDir);
     Path config = workDir.resolve("mesh.yaml");
-    Path caState = workDir.resolve("ca");
     try (NetLab lab = NetLab.create();
         ChildProcesses children = new ChildProcesses()) {
       step("Nodes and pods as network namespaces (prefix " + lab.prefix() + ")");
@@ -69,57 +61,10 @@ final class InPodDemo {
             p, NetLab.javaArgv(SampleHttpServer.class, p.name(), "8080").toArray(String[]::new));
       }
 
-      step("CA on " + CA + ", ztunnels for node-a and node-b in in-pod mode");
-      Path caLog = workDir.resolve("ca.log");
-      for (String node : List.of("node-a", "node-b")) {
-        children.runToCompletion(
-            caLog,
-            List.of(
-                "ca",
-                "token",
-                "--state-dir",
-                caState.toString(),
-                "--node",
-                node,
-                "--out",
-                workDir.resolve(node + ".token").toString()));
-      }
-      children.start(
-          caLog,
-          List.of(
-              "ca",
-              "serve",
-              "--state-dir",
-              caState.toString(),
-              "--config",
-              config.toString(),
-              "--listen",
-              CA));
-      waitFor("the CA", () -> Files.exists(caState.resolve("trust-bundle.pem")), caLog);
-      for (String[] n : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
-        children.start(
-            workDir.resolve(n[0] + ".log"),
-            List.of(
-                "ztunnel",
-                "--config",
-                config.toString(),
-                "--node",
-                n[0],
-                "--ca-address",
-                CA,
-                "--ca-root",
-                caState.resolve("trust-bundle.pem").toString(),
-                "--ca-token-file",
-                workDir.resolve(n[0] + ".token").toString(),
-                "--node-ip",
-                n[1],
-                "--inpod-socket",
-                workDir.resolve(n[0] + ".sock").toString()));
-      }
-      for (String[] n : new String[][] {{"node-a", NODE_A_IP}, {"node-b", NODE_B_IP}}) {
-        URI ready = URI.create("http://" + n[1] + ":15021/healthz/ready");
-        waitFor(n[0] + " readiness", () -> status(ready) == 200, workDir.resolve(n[0] + ".log"));
-      }
+      step("CA on 127.0.0.10:15012, ztunnels for node-a and node-b in in-pod mode");
+      DemoMesh mesh = new DemoMesh(children, workDir, config);
+      mesh.startCa();
+      mesh.startZtunnels(true);
 
       step(
           "CNI step for the mesh pods: in-pod rules, then the pod is handed to its node's ztunnel");
@@ -145,7 +90,7 @@ final class InPodDemo {
                 "--node",
                 node,
                 "--socket",
-                workDir.resolve(node + ".sock").toString(),
+                mesh.socket(node).toString(),
                 "--state-dir",
                 workDir.resolve("cni-" + node).toString()));
       }
@@ -153,8 +98,8 @@ final class InPodDemo {
           "  captured: sleep, intruder (node-a), echo-v1, echo-v2 (node-b); legacy is not in the mesh");
 
       LinkCapture capture = LinkCapture.start(lab, a, b, workDir.resolve("node-link.pcap"));
-      Map<String, Double> beforeB = PrometheusText.scrape(metrics(NODE_B_IP));
-      Map<String, Double> beforeA = PrometheusText.scrape(metrics(NODE_A_IP));
+      Map<String, Double> beforeB = PrometheusText.scrape(DemoMesh.metrics(NODE_B_IP));
+      Map<String, Double> beforeA = PrometheusText.scrape(DemoMesh.metrics(NODE_A_IP));
 
       step("Traffic with no policy: curl inside the pods, no proxy settings");
       String vipUrl = "http://" + VIP + "/";
@@ -189,10 +134,10 @@ final class InPodDemo {
       step(
           "Applying AuthorizationPolicy default/deny-other-namespace (DENY from namespace 'other')");
       Files.writeString(config, meshYaml(sleep, intruder, v1, v2, true));
-      URI dump = URI.create("http://" + NODE_B_IP + ":15000/config_dump");
-      waitFor(
+      URI dump = DemoMesh.configDump(NODE_B_IP);
+      DemoMesh.waitFor(
           "node-b to load the policy",
-          () -> body(dump).contains("deny-other-namespace"),
+          () -> DemoMesh.body(dump).contains("deny-other-namespace"),
           workDir.resolve("node-b.log"));
 
       step("Traffic with the policy");
@@ -215,12 +160,13 @@ final class InPodDemo {
       DemoSummary summary = new DemoSummary(out);
       summary.calls(calls);
       List<Map<String, String>> inbound = summary.accessLog(workDir.resolve("node-b.log"));
-      summary.certificates(
-          body(URI.create("http://" + NODE_A_IP + ":15000/config_dump")), "node-a");
+      summary.certificates(DemoMesh.body(DemoMesh.configDump(NODE_A_IP)), "node-a");
       summary.metrics(
-          "node-a (reporter=source)", beforeA, PrometheusText.scrape(metrics(NODE_A_IP)));
+          "node-a (reporter=source)", beforeA, PrometheusText.scrape(DemoMesh.metrics(NODE_A_IP)));
       summary.metrics(
-          "node-b (reporter=destination)", beforeB, PrometheusText.scrape(metrics(NODE_B_IP)));
+          "node-b (reporter=destination)",
+          beforeB,
+          PrometheusText.scrape(DemoMesh.metrics(NODE_B_IP)));
       out.println();
       out.println("--- On the wire between the nodes (tcpdump on the node link) ---");
       out.println("  " + link);
@@ -281,46 +227,9 @@ final class InPodDemo {
     return yaml;
   }
 
-  private static URI metrics(String nodeIp) {
-    return URI.create("http://" + nodeIp + ":15020/metrics");
-  }
-
   private void step(String text) {
     out.println();
     out.println("==> " + text);
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void waitFor(String what, Check check, Path log) throws Exception {
-    Instant deadline = Instant.now().plusSeconds(60);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // Not up yet.
-      }
-      Thread.sleep(200);
-    }
-    throw new IOException("timed out waiting for " + what + "; see " + log);
-  }
-
-  private int status(URI uri) throws IOException, InterruptedException {
-    return http.send(
-            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.discarding())
-        .statusCode();
-  }
-
-  private String body(URI uri) throws IOException, InterruptedException {
-    return http.send(
-            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 
   /** tcpdump on node a's end of the node link: what actually crossed between the nodes. */

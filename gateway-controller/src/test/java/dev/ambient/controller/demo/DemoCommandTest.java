@@ -90,8 +90,7 @@ class DemoCommandTest {
     try {
       Awaitility.await()
           .atMost(Duration.ofSeconds(90))
-          .until(
-              () -> Files.exists(log) && Files.readString(log).contains("Starting ztunnel node-b"));
+          .until(() -> Files.exists(log) && Files.readString(log).contains("Starting ztunnels"));
       // The CA and both ztunnels are running as the demo's children.
       List<ProcessHandle> children =
           Awaitility.await()
