@@ -17,7 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The mesh the demos run, as child processes started through the {@code mesh} CLI exactly as a user
@@ -33,6 +35,7 @@ final class DemoMesh {
   private final Path workDir;
   private final Path config;
   private final Path caState;
+  private final Map<String, Process> ztunnels = new HashMap<>();
 
   DemoMesh(ChildProcesses children, Path workDir, Path config) {
     this.children = children;
@@ -76,34 +79,64 @@ final class DemoMesh {
   /** Starts both ztunnels (in-pod capture or SOCKS5 only) and waits until both are ready. */
   void startZtunnels(boolean inPod) throws Exception {
     for (String[] node : NODES) {
-      List<String> args =
-          new ArrayList<>(
-              List.of(
-                  "ztunnel",
-                  "--config",
-                  config.toString(),
-                  "--node",
-                  node[0],
-                  "--trust-domain",
-                  TRUST_DOMAIN,
-                  "--ca-address",
-                  CA.getHostString() + ":" + CA.getPort(),
-                  "--ca-root",
-                  caState.resolve("trust-bundle.pem").toString(),
-                  "--ca-token-file",
-                  token(node[0]).toString(),
-                  "--node-ip",
-                  node[1]));
-      if (inPod) {
-        args.addAll(List.of("--inpod-socket", socket(node[0]).toString()));
-      }
-      children.start(workDir.resolve(node[0] + ".log"), args);
+      startZtunnel(node, inPod);
     }
     for (String[] node : NODES) {
-      URI ready = URI.create("http://" + node[1] + ":15021/healthz/ready");
-      waitFor(
-          node[0] + " readiness", () -> status(ready) == 200, workDir.resolve(node[0] + ".log"));
+      awaitReady(node);
     }
+  }
+
+  /**
+   * Kills a node's ztunnel with SIGKILL (no drain, no cleanup: a crash), starts a new one and waits
+   * until it is ready. Pods keep running; their rules stay; the new ztunnel serves nothing until
+   * the CNI step re-sends the pods.
+   */
+  void killAndRestartZtunnel(String nodeName, boolean inPod) throws Exception {
+    String[] node = node(nodeName);
+    Process old = ztunnels.get(nodeName);
+    old.destroyForcibly();
+    old.waitFor();
+    startZtunnel(node, inPod);
+    awaitReady(node);
+  }
+
+  private static String[] node(String name) {
+    for (String[] n : NODES) {
+      if (n[0].equals(name)) {
+        return n;
+      }
+    }
+    throw new IllegalArgumentException("no demo node " + name);
+  }
+
+  private void startZtunnel(String[] node, boolean inPod) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "ztunnel",
+                "--config",
+                config.toString(),
+                "--node",
+                node[0],
+                "--trust-domain",
+                TRUST_DOMAIN,
+                "--ca-address",
+                CA.getHostString() + ":" + CA.getPort(),
+                "--ca-root",
+                caState.resolve("trust-bundle.pem").toString(),
+                "--ca-token-file",
+                token(node[0]).toString(),
+                "--node-ip",
+                node[1]));
+    if (inPod) {
+      args.addAll(List.of("--inpod-socket", socket(node[0]).toString()));
+    }
+    ztunnels.put(node[0], children.start(workDir.resolve(node[0] + ".log"), args));
+  }
+
+  private void awaitReady(String[] node) throws Exception {
+    URI ready = URI.create("http://" + node[1] + ":15021/healthz/ready");
+    waitFor(node[0] + " readiness", () -> status(ready) == 200, workDir.resolve(node[0] + ".log"));
   }
 
   /** Where a node's ztunnel takes pods from the CNI step. */

@@ -112,6 +112,14 @@ final class DemoSummary {
                         "DENY".equals(kv.get("flags"))
                             && kv.getOrDefault("error", "")
                                 .contains("default/deny-other-namespace")));
+    List<DemoCommand.Call> afterRestart =
+        calls.stream().filter(c -> c.phase().equals("after restart")).toList();
+    if (!afterRestart.isEmpty()) {
+      ok &=
+          check(
+              "after node-b's ztunnel was killed (SIGKILL) and restarted, traffic resumed",
+              afterRestart.stream().allMatch(c -> c.result().ok()));
+    }
     return ok;
   }
 

@@ -157,16 +157,38 @@ final class InPodDemo {
       }
 
       String link = capture.stop();
+      Map<String, Double> afterA = PrometheusText.scrape(DemoMesh.metrics(NODE_A_IP));
+      Map<String, Double> afterB = PrometheusText.scrape(DemoMesh.metrics(NODE_B_IP));
+      String certificates = DemoMesh.body(DemoMesh.configDump(NODE_A_IP));
+
+      step(
+          "Crash and restart: node-b's ztunnel is killed (SIGKILL) while the pods keep running;"
+              + " a new one starts and 'mesh cni resync' re-sends node-b's pods");
+      mesh.killAndRestartZtunnel("node-b", true);
+      children.runToCompletion(
+          cniLog,
+          List.of(
+              "cni",
+              "resync",
+              "--socket",
+              mesh.socket("node-b").toString(),
+              "--state-dir",
+              workDir.resolve("cni-node-b").toString()));
+      for (int i = 0; i < 2; i++) {
+        curl(
+            "after restart",
+            sleep,
+            "spiffe://cluster.local/ns/default/sa/sleep",
+            vipUrl,
+            "echo (VIP " + VIP + ")");
+      }
+
       DemoSummary summary = new DemoSummary(out);
       summary.calls(calls);
       List<Map<String, String>> inbound = summary.accessLog(workDir.resolve("node-b.log"));
-      summary.certificates(DemoMesh.body(DemoMesh.configDump(NODE_A_IP)), "node-a");
-      summary.metrics(
-          "node-a (reporter=source)", beforeA, PrometheusText.scrape(DemoMesh.metrics(NODE_A_IP)));
-      summary.metrics(
-          "node-b (reporter=destination)",
-          beforeB,
-          PrometheusText.scrape(DemoMesh.metrics(NODE_B_IP)));
+      summary.certificates(certificates, "node-a");
+      summary.metrics("node-a (reporter=source)", beforeA, afterA);
+      summary.metrics("node-b (reporter=destination, before its restart)", beforeB, afterB);
       out.println();
       out.println("--- On the wire between the nodes (tcpdump on the node link) ---");
       out.println("  " + link);

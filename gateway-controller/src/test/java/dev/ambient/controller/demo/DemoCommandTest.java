@@ -69,6 +69,8 @@ class DemoCommandTest {
         .contains("hello from echo-v1")
         .contains("hello from echo-v2")
         .contains("packets on port 15008")
+        .contains(
+            "PASS  after node-b's ztunnel was killed (SIGKILL) and restarted, traffic resumed")
         .doesNotContain("FAIL  ");
   }
 
