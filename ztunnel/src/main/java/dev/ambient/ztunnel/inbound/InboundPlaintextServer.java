@@ -6,11 +6,8 @@ import dev.ambient.ztunnel.relay.LiveRelays;
 import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.relay.RelaySession;
 import dev.ambient.ztunnel.relay.SocketFactory;
-import io.netty.bootstrap.ServerBootstrap;
+import dev.ambient.ztunnel.relay.TcpListener;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -29,7 +26,7 @@ public final class InboundPlaintextServer {
   private final InboundDispatcher dispatcher;
   private final LiveRelays relays;
   private final SocketFactory sockets;
-  private volatile Channel serverChannel;
+  private final TcpListener listener = new TcpListener();
 
   public InboundPlaintextServer(
       InetSocketAddress bindAddress,
@@ -63,44 +60,11 @@ public final class InboundPlaintextServer {
   }
 
   public CompletableFuture<InetSocketAddress> start() {
-    CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
-    ChannelFuture bind =
-        new ServerBootstrap()
-            .group(transport.bossGroup(), transport.workerGroup())
-            .channelFactory(sockets.servers())
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    accept(ch);
-                  }
-                })
-            .bind(bindAddress);
-    bind.addListener(
-        f -> {
-          if (f.isSuccess()) {
-            serverChannel = bind.channel();
-            result.complete((InetSocketAddress) bind.channel().localAddress());
-          } else {
-            result.completeExceptionally(f.cause());
-          }
-        });
-    return result;
+    return listener.bind(transport, sockets.servers(), bindAddress, true, this::accept);
   }
 
   public CompletableFuture<Void> stop() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    Channel ch = serverChannel;
-    if (ch == null) {
-      f.complete(null);
-    } else {
-      ch.close().addListener(x -> f.complete(null));
-    }
-    return f;
+    return listener.stop();
   }
 
   private void accept(Channel ch) {

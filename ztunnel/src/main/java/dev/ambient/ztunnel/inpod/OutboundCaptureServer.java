@@ -5,11 +5,8 @@ import dev.ambient.ztunnel.outbound.OutboundProxy;
 import dev.ambient.ztunnel.relay.LiveRelays;
 import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.relay.SocketFactory;
-import io.netty.bootstrap.ServerBootstrap;
+import dev.ambient.ztunnel.relay.TcpListener;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +27,7 @@ final class OutboundCaptureServer {
   private final NetTransport transport;
   private final OutboundProxy outbound;
   private final LiveRelays relays;
-  private volatile Channel serverChannel;
+  private final TcpListener listener = new TcpListener();
 
   OutboundCaptureServer(
       Supplier<Workload> source,
@@ -46,44 +43,11 @@ final class OutboundCaptureServer {
   }
 
   CompletableFuture<InetSocketAddress> start(InetSocketAddress bindAddress) {
-    CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
-    ChannelFuture bind =
-        new ServerBootstrap()
-            .group(transport.bossGroup(), transport.workerGroup())
-            .channelFactory(sockets.servers())
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.AUTO_READ, false)
-            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    accept(ch);
-                  }
-                })
-            .bind(bindAddress);
-    bind.addListener(
-        f -> {
-          if (f.isSuccess()) {
-            serverChannel = bind.channel();
-            result.complete((InetSocketAddress) bind.channel().localAddress());
-          } else {
-            result.completeExceptionally(f.cause());
-          }
-        });
-    return result;
+    return listener.bind(transport, sockets.servers(), bindAddress, true, this::accept);
   }
 
   CompletableFuture<Void> stop() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    Channel ch = serverChannel;
-    if (ch == null) {
-      f.complete(null);
-    } else {
-      ch.close().addListener(x -> f.complete(null));
-    }
-    return f;
+    return listener.stop();
   }
 
   private void accept(Channel ch) {

@@ -1,12 +1,9 @@
 package dev.ambient.ztunnel.outbound;
 
 import dev.ambient.ztunnel.relay.NetTransport;
+import dev.ambient.ztunnel.relay.TcpListener;
 import dev.ambient.ztunnel.state.StateHolder;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
+import io.netty.channel.ReflectiveChannelFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +21,7 @@ public final class Socks5Server {
   private final String nodeName;
   private final OutboundProxy proxy;
   private final Duration handshakeTimeout;
-  private volatile Channel serverChannel;
+  private final TcpListener listener = new TcpListener();
 
   public Socks5Server(
       InetSocketAddress bindAddress,
@@ -42,44 +39,23 @@ public final class Socks5Server {
   }
 
   public CompletableFuture<InetSocketAddress> start() {
-    CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
-    ChannelFuture bind =
-        new ServerBootstrap()
-            .group(transport.bossGroup(), transport.workerGroup())
-            .channel(transport.serverChannelClass())
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(
-                new ChannelInitializer<Channel>() {
-                  @Override
-                  protected void initChannel(Channel ch) {
-                    ch.pipeline()
-                        .addLast(new Socks5Handler(state, nodeName, proxy, handshakeTimeout));
-                  }
-                })
-            .bind(bindAddress);
-    bind.addListener(
-        f -> {
-          if (f.isSuccess()) {
-            serverChannel = bind.channel();
-            LOG.info("SOCKS5 listener on {}", bind.channel().localAddress());
-            result.complete((InetSocketAddress) bind.channel().localAddress());
-          } else {
-            result.completeExceptionally(f.cause());
-          }
-        });
-    return result;
+    return listener
+        .bind(
+            transport,
+            new ReflectiveChannelFactory<>(transport.serverChannelClass()),
+            bindAddress,
+            false,
+            ch ->
+                ch.pipeline().addLast(new Socks5Handler(state, nodeName, proxy, handshakeTimeout)))
+        .thenApply(
+            bound -> {
+              LOG.info("SOCKS5 listener on {}", bound);
+              return bound;
+            });
   }
 
   /** Stops accepting; connections already relaying go on. */
   public CompletableFuture<Void> stop() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    Channel ch = serverChannel;
-    if (ch == null) {
-      f.complete(null);
-    } else {
-      ch.close().addListener(x -> f.complete(null));
-    }
-    return f;
+    return listener.stop();
   }
 }
