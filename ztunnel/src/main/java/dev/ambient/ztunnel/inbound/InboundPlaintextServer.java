@@ -8,6 +8,7 @@ import dev.ambient.ztunnel.relay.RelaySession;
 import dev.ambient.ztunnel.relay.SocketFactory;
 import dev.ambient.ztunnel.relay.TcpListener;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
