@@ -2,6 +2,7 @@ package dev.ambient.controller.ca;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.handler.ssl.SslContext;
@@ -38,6 +39,7 @@ public final class CaServer implements AutoCloseable {
   private final CertificateAuthority ca;
   private final NodeAuthorizer authorizer;
   private final CallerAuthenticator authenticator;
+  private final List<ServerServiceDefinition> extraServices = new ArrayList<>();
   private ServingKeyManager keyManager;
   private ScheduledExecutorService renewer;
   private Server server;
@@ -53,6 +55,24 @@ public final class CaServer implements AutoCloseable {
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
   }
 
+  /**
+   * Serves another gRPC service on the CA's port and TLS, behind the same caller authentication
+   * (the controller puts workload discovery here, as istiod serves xDS and the CA on 15012). Must
+   * be called before {@link #start}.
+   */
+  public synchronized CaServer addService(ServerServiceDefinition service) {
+    if (server != null) {
+      throw new IllegalStateException("CA server already started");
+    }
+    extraServices.add(Objects.requireNonNull(service, "service"));
+    return this;
+  }
+
+  /** The interceptor that authenticates this server's callers. */
+  public CallerAuthInterceptor authInterceptor() {
+    return new CallerAuthInterceptor(authenticator);
+  }
+
   public synchronized CaServer start() throws IOException {
     if (server != null) {
       throw new IllegalStateException("CA server already started");
@@ -63,7 +83,7 @@ public final class CaServer implements AutoCloseable {
         GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager))
             .protocols("TLSv1.3")
             .build();
-    Server s =
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(listen)
             .sslContext(ssl)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
@@ -71,8 +91,11 @@ public final class CaServer implements AutoCloseable {
             .maxConcurrentCallsPerConnection(100)
             .addService(
                 ServerInterceptors.intercept(
-                    new CaGrpcService(ca, authorizer), new CallerAuthInterceptor(authenticator)))
-            .build();
+                    new CaGrpcService(ca, authorizer), new CallerAuthInterceptor(authenticator)));
+    for (ServerServiceDefinition extra : extraServices) {
+      builder.addService(ServerInterceptors.intercept(extra, authInterceptor()));
+    }
+    Server s = builder.build();
     try {
       s.start();
     } catch (IOException e) {
