@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * with {@code initial_resource_versions} only what differs), even if that is nothing, so the client
  * knows it is in sync. Afterwards a new snapshot pokes the stream; the push runs on the push
  * executor, reads the <em>latest</em> snapshot and sends only changed and removed resources. A push
- * sends policy additions before workloads and policy removals after them, so a client that checks
- * references never sees a workload naming a policy it does not have.
+ * sends policy additions before workloads and policy removals after them (and only once workloads
+ * are subscribed), so a client that checks references never sees a workload naming a policy it does
+ * not have; the answer to a first policy request likewise leaves removals to the push.
  *
  * <p>A NACK (a request carrying {@code error_detail}) is logged with the type, nonce and error; the
  * stream keeps serving, and the rejected version is not resent (see {@link TypeSubscription}).
@@ -122,8 +123,15 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
             delta.upserts().size(),
             delta.removals().size());
       }
-      if (first || !delta.isEmpty()) {
-        send(sub, snapshot, delta.upserts(), delta.removals());
+      // Policy removals wait for the push, which sends them after the workloads that stop
+      // naming them; everything else the client lacks goes now.
+      List<String> removals =
+          WorkloadProtos.AUTHORIZATION_TYPE_URL.equals(type) ? List.of() : delta.removals();
+      if (first || !delta.upserts().isEmpty() || !removals.isEmpty()) {
+        send(sub, snapshot, delta.upserts(), removals);
+      }
+      if (removals.size() != delta.removals().size() || first) {
+        schedulePush();
       }
     }
   }
@@ -168,7 +176,10 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
               e.getValue().removals());
         }
       }
-      if (p != null && !p.removals().isEmpty()) {
+      // Only once workloads are subscribed too, or a workload could still name a removed policy.
+      if (p != null
+          && !p.removals().isEmpty()
+          && subscriptions.containsKey(WorkloadProtos.ADDRESS_TYPE_URL)) {
         send(subscriptions.get(policies), snapshot, List.of(), p.removals());
       }
     } catch (RuntimeException e) {
