@@ -32,7 +32,13 @@ public final class CaServer implements AutoCloseable {
   public static final InetSocketAddress DEFAULT_LISTEN =
       new InetSocketAddress(InetAddress.getLoopbackAddress(), 15012);
   static final List<String> DNS_NAMES = List.of("localhost", "istiod.istio-system.svc");
-  private static final int MAX_MESSAGE_BYTES = 256 * 1024;
+
+  /**
+   * Large enough for a discovery client's reconnect request, whose initial_resource_versions list
+   * every resource it holds (about 100 bytes each); CSRs are far smaller.
+   */
+  private static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
   private static final Logger log = LoggerFactory.getLogger(CaServer.class);
 
   private final InetSocketAddress listen;

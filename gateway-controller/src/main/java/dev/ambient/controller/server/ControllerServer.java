@@ -35,6 +35,7 @@ public final class ControllerServer implements AutoCloseable {
   private final SnapshotSource source;
   private final WdsSnapshotHolder snapshots = new WdsSnapshotHolder();
   private final ExecutorService pushes;
+  private DeltaAdsService ads;
   private CaServer tls;
   private PlaintextXdsServer plain;
 
@@ -73,7 +74,7 @@ public final class ControllerServer implements AutoCloseable {
       Settings settings, CertificateAuthority ca, CallerAuthenticator authenticator)
       throws Exception {
     MeshSnapshotFeed.connect(source, snapshots);
-    DeltaAdsService ads = new DeltaAdsService(snapshots, pushes);
+    ads = new DeltaAdsService(snapshots, pushes);
     tls = new CaServer(settings.listen(), ca, new NodeAuthorizer(source::current), authenticator);
     tls.addService(ads.bindService());
     tls.start();
@@ -113,6 +114,9 @@ public final class ControllerServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (ads != null) {
+      ads.closeStreams();
+    }
     if (plain != null) {
       plain.close();
     }

@@ -8,7 +8,10 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,6 +26,7 @@ public final class DeltaAdsService
   private final WdsSnapshotHolder snapshots;
   private final Executor pushExecutor;
   private final AtomicLong streamIds = new AtomicLong();
+  private final Set<DeltaAdsStream> open = ConcurrentHashMap.newKeySet();
 
   /**
    * @param pushExecutor runs snapshot pushes (never on a gRPC thread; may be shared by streams)
@@ -47,8 +51,25 @@ public final class DeltaAdsService
             node == null ? "?" : node,
             (ServerCallStreamObserver<DeltaDiscoveryResponse>) responses,
             snapshots,
-            pushExecutor);
+            pushExecutor,
+            open::remove);
+    open.add(stream);
     stream.open();
     return stream;
+  }
+
+  /**
+   * Ends every open stream with UNAVAILABLE (clients keep their state and reconnect), so that a
+   * shutting-down server need not wait for streams that would never end on their own.
+   */
+  public void closeStreams() {
+    for (DeltaAdsStream s : List.copyOf(open)) {
+      s.shutdown();
+    }
+  }
+
+  /** Streams currently open. */
+  public int openStreams() {
+    return open.size();
   }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,7 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
   private final Executor pushExecutor;
   private final AtomicBoolean pushScheduled = new AtomicBoolean();
   private final Map<String, TypeSubscription> subscriptions = new LinkedHashMap<>();
+  private final Consumer<DeltaAdsStream> onClose;
   private AutoCloseable subscription;
   private long nonces;
   private boolean closed;
@@ -53,7 +55,9 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
       String node,
       ServerCallStreamObserver<DeltaDiscoveryResponse> out,
       WdsSnapshotHolder snapshots,
-      Executor pushExecutor) {
+      Executor pushExecutor,
+      Consumer<DeltaAdsStream> onClose) {
+    this.onClose = onClose;
     this.id = id;
     this.node = node;
     this.out = out;
@@ -241,6 +245,11 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
     closeWith(Status.OK);
   }
 
+  /** Ends the stream from the server side (shutdown). */
+  void shutdown() {
+    closeWith(Status.UNAVAILABLE.withDescription("controller shutting down"));
+  }
+
   private synchronized void closeWith(Status status) {
     if (closed) {
       return;
@@ -258,6 +267,9 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
   }
 
   private synchronized void closeQuietly() {
+    if (!closed) {
+      onClose.accept(this);
+    }
     closed = true;
     if (subscription != null) {
       try {
