@@ -49,6 +49,7 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
   private AutoCloseable subscription;
   private long nonces;
   private boolean closed;
+  private volatile boolean waitingForReady;
 
   DeltaAdsStream(
       String id,
@@ -67,6 +68,14 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
 
   void open() {
     out.setOnCancelHandler(this::closeQuietly);
+    // A push put off because the client was not reading resumes once it drains, and then sends
+    // the latest snapshot rather than every one in between.
+    out.setOnReadyHandler(
+        () -> {
+          if (waitingForReady) {
+            schedulePush();
+          }
+        });
     subscription = snapshots.subscribe(this::schedulePush);
     log.info("WDS stream {} opened by node {}", id, node);
   }
@@ -156,6 +165,13 @@ final class DeltaAdsStream implements StreamObserver<DeltaDiscoveryRequest> {
     if (closed) {
       return;
     }
+    // The client is behind: buffer no more until it reads. The flag goes up before the check so
+    // that a ready signal arriving in between still schedules the push.
+    waitingForReady = true;
+    if (!out.isReady()) {
+      return;
+    }
+    waitingForReady = false;
     try {
       WdsSnapshot snapshot = snapshots.latest();
       Map<String, TypeSubscription.Delta> deltas = new LinkedHashMap<>();
