@@ -4,13 +4,15 @@ import dev.ambient.api.config.CliValues;
 import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.controller.ca.CaOptions;
 import dev.ambient.controller.ca.CaStateException;
-import dev.ambient.controller.xds.FileSnapshotSource;
+import dev.ambient.controller.xds.LocalSnapshotSources;
 import dev.ambient.controller.xds.PlaintextXdsServer;
+import dev.ambient.controller.xds.SnapshotSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,7 +49,9 @@ public final class ControllerCommand implements Callable<Integer> {
     @Option(
         names = "--config",
         required = true,
-        description = "Mesh YAML (reloaded on change; a bad edit keeps the last good snapshot).")
+        description =
+            "Mesh YAML file, or a directory of them merged into one mesh (reloaded on change; a"
+                + " bad edit keeps the last good snapshot).")
     Path config;
 
     @Option(
@@ -83,7 +87,7 @@ public final class ControllerCommand implements Callable<Integer> {
         port("--xds-port", xdsPort);
         port("--plaintext-port", plaintextPort);
         CaOptions.Opened ca = caOptions.open();
-        FileSnapshotSource source = FileSnapshotSource.start(config);
+        SnapshotSource source = LocalSnapshotSources.open(config, Duration.ofSeconds(1));
         server =
             ControllerServer.start(
                 new ControllerServer.Settings(
