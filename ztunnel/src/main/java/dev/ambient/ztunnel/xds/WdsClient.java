@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -270,7 +271,11 @@ public final class WdsClient implements AutoCloseable {
     long delay = max / 2 + ThreadLocalRandom.current().nextLong(max / 2 + 1);
     Duration doubled = backoff.multipliedBy(2);
     backoff = doubled.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : doubled;
-    scheduler.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    try {
+      scheduler.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closing
+    }
   }
 
   @Override
