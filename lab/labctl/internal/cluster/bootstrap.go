@@ -16,7 +16,7 @@ import (
 
 // managedBy marks objects this program owns, so the EndpointSlice controllers leave the kube-dns
 // slice alone.
-const managedBy = "ambient-lab.dev/labctl"
+const managedBy = "ambient-lab-labctl"
 
 // bootstrap creates the cluster objects the lab needs beyond the apiserver's defaults.
 func bootstrap(ctx context.Context, cs *kubernetes.Clientset) error {
@@ -56,12 +56,12 @@ func bootstrap(ctx context.Context, cs *kubernetes.Clientset) error {
 	}
 	for _, r := range []*rbacv1.ClusterRole{agentRole, dnsRole} {
 		if _, err := rbac.ClusterRoles().Create(ctx, r, metav1.CreateOptions{}); ignoreExists(err) != nil {
-			return fmt.Errorf("create ClusterRole %s: %w", r.Name, err)
+			return fmt.Errorf("create ClusterRole %s: %w", r.Name, ignoreExists(err))
 		}
 	}
 	for _, b := range []*rbacv1.ClusterRoleBinding{agentBinding, dnsBinding} {
 		if _, err := rbac.ClusterRoleBindings().Create(ctx, b, metav1.CreateOptions{}); ignoreExists(err) != nil {
-			return fmt.Errorf("create ClusterRoleBinding %s: %w", b.Name, err)
+			return fmt.Errorf("create ClusterRoleBinding %s: %w", b.Name, ignoreExists(err))
 		}
 	}
 
@@ -79,7 +79,7 @@ func bootstrap(ctx context.Context, cs *kubernetes.Clientset) error {
 		},
 	}
 	if _, err := cs.CoreV1().Services("kube-system").Create(ctx, svc, metav1.CreateOptions{}); ignoreExists(err) != nil {
-		return fmt.Errorf("create Service kube-system/kube-dns: %w", err)
+		return fmt.Errorf("create Service kube-system/kube-dns: %w", ignoreExists(err))
 	}
 	slice := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Name: "kube-dns-host", Namespace: "kube-system", Labels: map[string]string{
@@ -97,14 +97,19 @@ func bootstrap(ctx context.Context, cs *kubernetes.Clientset) error {
 		},
 	}
 	if _, err := cs.DiscoveryV1().EndpointSlices("kube-system").Create(ctx, slice, metav1.CreateOptions{}); ignoreExists(err) != nil {
-		return fmt.Errorf("create EndpointSlice kube-system/%s: %w", slice.Name, err)
+		return fmt.Errorf("create EndpointSlice kube-system/%s: %w", slice.Name, ignoreExists(err))
 	}
 	return nil
 }
 
+// ignoreExists treats an existing object as success, and marks rejections that a retry cannot
+// fix as permanent so up fails at once instead of at its timeout.
 func ignoreExists(err error) error {
-	if apierrors.IsAlreadyExists(err) {
+	switch {
+	case err == nil || apierrors.IsAlreadyExists(err):
 		return nil
+	case apierrors.IsInvalid(err) || apierrors.IsForbidden(err) || apierrors.IsBadRequest(err):
+		return &permanentError{err}
 	}
 	return err
 }

@@ -91,6 +91,11 @@ func (c *config) startAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, b := range [][2]string{{"kubernetes", "kube-proxy"}, {"coredns", "coredns"}} {
+		if _, err := c.bin(b[0], b[1]); err != nil {
+			return err
+		}
+	}
 	for _, d := range []string{"pids", "logs", "etcd"} {
 		if err := os.MkdirAll(c.path(d), 0o755); err != nil {
 			return fmt.Errorf("create state directory: %w", err)
@@ -117,7 +122,7 @@ func (c *config) startAll(ctx context.Context) error {
 	if err := c.start(etcd); err != nil {
 		return &componentError{nameEtcd, err}
 	}
-	if err := c.waitFor(ctx, etcd, c.etcdHealth()); err != nil {
+	if err := c.waitFor(ctx, etcd, "", c.etcdHealth()); err != nil {
 		return err
 	}
 	if err := c.start(api); err != nil {
@@ -127,7 +132,7 @@ func (c *config) startAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.waitFor(ctx, api, c.apiServerReady(admin)); err != nil {
+	if err := c.waitFor(ctx, api, "", c.apiServerReady(admin)); err != nil {
 		return err
 	}
 	for _, d := range []*daemon{cm, sched} {
@@ -140,7 +145,7 @@ func (c *config) startAll(ctx context.Context) error {
 		return err
 	}
 	// kube-system is created by the apiserver shortly after it reports ready: retry briefly.
-	if err := c.waitFor(ctx, api, func(ctx context.Context) error { return bootstrap(ctx, cs) }); err != nil {
+	if err := c.waitFor(ctx, api, "bootstrap objects created", func(ctx context.Context) error { return bootstrap(ctx, cs) }); err != nil {
 		return fmt.Errorf("create bootstrap objects: %w", err)
 	}
 	dns, err := c.coreDNS()
@@ -176,7 +181,7 @@ func (c *config) startAll(ctx context.Context) error {
 		}
 	}
 	for _, w := range waits {
-		if err := c.waitFor(ctx, w.d, w.ok); err != nil {
+		if err := c.waitFor(ctx, w.d, "", w.ok); err != nil {
 			return err
 		}
 	}
@@ -186,14 +191,20 @@ func (c *config) startAll(ctx context.Context) error {
 	return nil
 }
 
+// permanentError stops a wait at once: retrying cannot help (an object the apiserver rejects).
+type permanentError struct{ Err error }
+
+func (e *permanentError) Error() string { return e.Err.Error() }
+
 // wait pairs a started daemon with the probe that says it is ready.
 type wait struct {
 	d  *daemon
 	ok check
 }
 
-// waitFor polls ok until it passes, d exits, the stage timeout passes or ctx ends.
-func (c *config) waitFor(ctx context.Context, d *daemon, ok check) error {
+// waitFor polls ok until it passes (then logs what, or "<name> ready"), d exits, the stage
+// timeout passes or ctx ends.
+func (c *config) waitFor(ctx context.Context, d *daemon, what string, ok check) error {
 	began := time.Now()
 	deadline := began.Add(c.Timeout)
 	var last error
@@ -204,8 +215,15 @@ func (c *config) waitFor(ctx context.Context, d *daemon, ok check) error {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		last = ok(pctx)
 		cancel()
+		var perm *permanentError
+		if errors.As(last, &perm) {
+			return &componentError{d.Name, perm.Err}
+		}
 		if last == nil {
-			c.logf("%s ready (%.1f s)", d.Name, time.Since(began).Seconds())
+			if what == "" {
+				what = d.Name + " ready"
+			}
+			c.logf("%s (%.1f s)", what, time.Since(began).Seconds())
 			return nil
 		}
 		if ctx.Err() != nil {
