@@ -148,6 +148,16 @@ func (c *config) logTail(name string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// anyAlive reports whether any recorded component still runs.
+func (c *config) anyAlive() bool {
+	for _, name := range c.pidNames() {
+		if _, ok := c.alive(name); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // pidNames lists the components that have pid files.
 func (c *config) pidNames() []string {
 	files, _ := filepath.Glob(c.path("pids", "*.pid"))

@@ -42,10 +42,17 @@ func Up(args []string) error {
 			c.printUsage()
 			return nil
 		}
-		fmt.Println("lab: a previous cluster is present but unhealthy; removing it first")
+		// Some of it runs but not all: restarting would throw away the cluster's objects, so
+		// leave the choice to the user. With nothing running (a reboot with a persistent state
+		// dir, a killed up) the leftovers are removed without asking.
+		if c.anyAlive() {
+			c.report(ctx, os.Stdout)
+			return fmt.Errorf("a lab cluster is partly running (above); run ./mesh lab down first, or see %s", c.path("logs"))
+		}
+		fmt.Println("lab: removing the leftovers of a cluster that no longer runs")
 		c.printErrors(c.down())
 	} else if len(labNetns()) > 0 || len(labLinks()) > 0 {
-		fmt.Println("lab: removing leftovers of an earlier cluster")
+		fmt.Println("lab: removing network leftovers of an earlier cluster")
 		c.printErrors(c.down())
 	}
 
