@@ -60,9 +60,11 @@ ldflags() {
   echo "$flags"
 }
 
+# The key hashes paths relative to the module, so every checkout and worktree of the repository
+# shares one cache entry per pin.
 cache_key() {
   local dir=$1
-  { go version; find "$dir" -maxdepth 3 -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) \
+  { go version; cd "$dir" && find . -maxdepth 3 -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) \
       -not -path '*/testdata/*' | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16
 }
 
