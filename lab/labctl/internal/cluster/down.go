@@ -74,9 +74,10 @@ func (c *config) stopGroup(names []string) {
 	wg.Wait()
 }
 
-// killStrays kills any process whose command line still names the state directory (one
-// started just before a crash left no pid file, or a pod process an agent forgot), except this
-// process and its ancestors, whose own arguments may name it.
+// killStrays kills any lab program whose command line still names the state directory (one
+// started just before a crash left no pid file), except this process and its ancestors, whose
+// own arguments may name it. Other programs that mention the directory (a user's tail -f of a
+// log) are left alone; pod processes die with their netns.
 func (c *config) killStrays() {
 	skip := map[int]bool{}
 	for pid := os.Getpid(); pid > 1; pid = parentOf(pid) {
@@ -86,7 +87,7 @@ func (c *config) killStrays() {
 	var strays []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || skip[pid] || !c.ours(pid) {
+		if err != nil || skip[pid] || !c.ours(pid) || !labProgram(pid) {
 			continue
 		}
 		strays = append(strays, pid)
@@ -100,6 +101,19 @@ func (c *config) killStrays() {
 		}()
 	}
 	wg.Wait()
+}
+
+// labProgram reports whether pid runs one of the programs up starts.
+func labProgram(pid int) bool {
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		return false
+	}
+	switch filepath.Base(strings.TrimSuffix(exe, " (deleted)")) {
+	case "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "coredns", "labctl", "nsenter":
+		return true
+	}
+	return false
 }
 
 func parentOf(pid int) int {
