@@ -51,9 +51,12 @@ func Up(args []string) error {
 		}
 		fmt.Println("lab: removing the leftovers of a cluster that no longer runs")
 		c.printErrors(c.down())
-	} else if len(labNetns()) > 0 || len(labLinks()) > 0 {
-		fmt.Println("lab: removing network leftovers of an earlier cluster")
-		c.printErrors(c.down())
+	} else if ns, links := labNetns(), labLinks(); len(ns) > 0 || len(links) > 0 {
+		// Lab network objects without our state: another lab (a different state dir) or the
+		// remains of one whose state was deleted. Names are machine-wide, so starting now would
+		// collide with it, and our failure clean-up would tear it down: let the user decide.
+		return fmt.Errorf("lab network objects exist but %s does not (netns %v, links %v): another lab runs with a different AMBIENT_LAB_STATE, or remove the leftovers with ./mesh lab down",
+			c.State, ns, links)
 	}
 
 	if err := c.startAll(ctx); err != nil {
