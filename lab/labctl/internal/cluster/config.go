@@ -4,6 +4,7 @@
 package cluster
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -102,6 +103,9 @@ func parseFlags(cmd string, args []string) (*config, error) {
 	fs.BoolVar(&c.NoWaitNodes, "no-wait-nodes", false, "do not wait for nodes to be Ready and kube-proxy healthy (development)")
 	fs.DurationVar(&c.Timeout, "timeout", 120*time.Second, "how long up waits for each stage")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0) // the usage is printed already
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {
