@@ -23,7 +23,7 @@ KUBE_VERSION=v1.35.4
 # component -> module directory and packages to build
 module_dir() {
   case "$1" in
-    kubernetes | etcd | coredns | echo) echo "$LAB/build/$1" ;;
+    kubernetes | etcd | coredns | echo | crds) echo "$LAB/build/$1" ;;
     labctl) echo "$LAB/labctl" ;;
     *) echo "lab build: unknown component '$1'" >&2; return 1 ;;
   esac
@@ -60,10 +60,27 @@ ldflags() {
   echo "$flags"
 }
 
-# The key hashes paths relative to the module, so every checkout and worktree of the repository
-# shares one cache entry per pin.
+# The CRDs are files inside pinned modules: the Gateway API's standard and experimental channels
+# and Istio's generated CRDs.
+copy_crds() {
+  local dir=$1 out=$2 gw istio
+  gw=$(cd "$dir" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+  istio=$(cd "$dir" && go list -m -f '{{.Dir}}' istio.io/api)
+  if [[ -z $gw || -z $istio ]]; then
+    (cd "$dir" && go mod download sigs.k8s.io/gateway-api istio.io/api)
+    gw=$(cd "$dir" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+    istio=$(cd "$dir" && go list -m -f '{{.Dir}}' istio.io/api)
+  fi
+  mkdir -p "$out/gateway-api-standard" "$out/gateway-api-experimental" "$out/istio"
+  cp "$gw"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$out/gateway-api-standard/"
+  cp "$gw"/config/crd/experimental/gateway.networking*.yaml "$out/gateway-api-experimental/"
+  cp "$istio/kubernetes/customresourcedefinitions.gen.yaml" "$out/istio/istio-crds.yaml"
+  chmod -R u+w "$out"
+}
+
 cache_key() {
   local dir=$1
+  # Relative paths, so every checkout of the same sources shares one build.
   { go version; cd "$dir" && find . -maxdepth 3 -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) \
       -not -path '*/testdata/*' | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16
 }
@@ -77,9 +94,13 @@ build_one() {
     echo "lab build: building $comp into $out (first time on this machine) ..." >&2
     local start=$SECONDS tmp="$out.tmp.$$"
     rm -rf "$tmp" && mkdir -p "$tmp"
-    # shellcheck disable=SC2046
-    (cd "$dir" && CGO_ENABLED=0 go build -p "$(nproc)" -trimpath -ldflags "$(ldflags "$comp")" \
-      -o "$tmp/" $(packages "$comp"))
+    if [[ $comp == crds ]]; then
+      copy_crds "$dir" "$tmp"
+    else
+      # shellcheck disable=SC2046
+      (cd "$dir" && CGO_ENABLED=0 go build -p "$(nproc)" -trimpath -ldflags "$(ldflags "$comp")" \
+        -o "$tmp/" $(packages "$comp"))
+    fi
     if [[ $comp == etcd ]]; then mv "$tmp/server" "$tmp/etcd"; fi
     echo "$((SECONDS - start))" >"$tmp/.build-seconds"
     touch "$tmp/.complete"
@@ -90,5 +111,5 @@ build_one() {
 }
 
 comps=("$@")
-if [[ ${#comps[@]} -eq 0 ]]; then comps=(etcd kubernetes coredns echo labctl); fi
+if [[ ${#comps[@]} -eq 0 ]]; then comps=(etcd kubernetes coredns echo crds labctl); fi
 for c in "${comps[@]}"; do build_one "$c"; done

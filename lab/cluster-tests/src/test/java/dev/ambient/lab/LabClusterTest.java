@@ -1,0 +1,407 @@
+package dev.ambient.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The lab cluster end to end: the real kube-apiserver, controller-manager, scheduler, kube-proxy
+ * and CoreDNS, and our node agents running pods as processes in network namespaces. One cluster
+ * serves the whole class; the tests run in order because later ones build on earlier objects.
+ */
+@Tag("root")
+@Tag("lab")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabClusterTest {
+  private static final Pattern ECHO_POD = Pattern.compile("\"pod\"\\s*:\\s*\"([^\"]+)\"");
+  private static LabCluster lab;
+  private static boolean started;
+
+  @BeforeAll
+  static void startLab() throws Exception {
+    var reason = LabCluster.unavailableReason();
+    reason.ifPresent(System.out::println);
+    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
+    lab = new LabCluster(LabCluster.findRepo());
+    lab.mesh(Duration.ofMinutes(2), "down"); // leftovers of an aborted run
+    // The first run on a machine builds Kubernetes and the rest from the Go module proxy.
+    long start = System.nanoTime();
+    var up = lab.mesh(Duration.ofMinutes(60), "up");
+    System.out.printf("lab up took %d s%n", (System.nanoTime() - start) / 1_000_000_000);
+    System.out.println(up.stdout() + up.stderr());
+    up.orThrow("mesh lab up");
+    started = true;
+  }
+
+  @AfterAll
+  static void stopLab() throws Exception {
+    if (lab == null) {
+      return;
+    }
+    lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
+    if (started) {
+      // Nothing of the lab remains: no namespaces, no bridge, no processes.
+      assertThat(run("ip", "netns", "list")).doesNotContain("amblab-");
+      assertThat(run("ip", "-o", "link", "show")).doesNotContain("amblab");
+      assertThat(run("iptables", "-S", "FORWARD")).doesNotContain("ambient-lab");
+      assertThat(Files.exists(Path.of("/run/ambient-lab"))).isFalse();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void deploymentReplicasGetDistinctIpsAndBecomeReady() throws Exception {
+    apply("echo.yaml");
+    lab.k("-n", "labtest", "rollout", "status", "deployment/echo", "--timeout=180s");
+    List<String> ips = podIps("app=echo");
+    assertThat(ips).hasSize(2).doesNotHaveDuplicates();
+    assertThat(ips).allMatch(ip -> ip.startsWith("10.244."));
+    // Both nodes take part: the scheduler spreads the replicas.
+    lab.k("-n", "labtest", "wait", "--for=condition=Ready", "pod/client", "--timeout=120s");
+  }
+
+  @Test
+  @Order(2)
+  void serviceAnswersFromBothReplicasByDnsNameAndClusterIp() throws Exception {
+    Set<String> replicas = new HashSet<>(podNames("app=echo"));
+    String clusterIp =
+        lab.k("-n", "labtest", "get", "svc", "echo", "-o", "jsonpath={.spec.clusterIP}");
+    assertThat(clusterIp).startsWith("10.96.");
+    for (String url :
+        List.of(
+            "http://echo.labtest.svc.cluster.local/",
+            "http://echo/",
+            "http://" + clusterIp + "/")) {
+      Set<String> answered = new HashSet<>();
+      for (int i = 0; i < 40 && !answered.containsAll(replicas); i++) {
+        var r =
+            lab.kubectl(
+                "-n", "labtest", "exec", "client", "--", "curl", "-sS", "--max-time", "5", url);
+        Matcher m = ECHO_POD.matcher(r.stdout());
+        if (r.exitCode() == 0 && m.find()) {
+          answered.add(m.group(1));
+        }
+      }
+      assertThat(answered).as("replicas that answered %s", url).isEqualTo(replicas);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void execReturnsOutputExitCodeAndRunsInThePod() throws Exception {
+    var r =
+        lab.kubectl(
+            "-n", "labtest", "exec", "client", "--", "sh", "-c", "echo out; echo err >&2; exit 7");
+    assertThat(r.exitCode()).isEqualTo(7);
+    assertThat(r.stdout()).isEqualTo("out\n");
+    assertThat(r.stderr()).contains("err");
+    assertThat(lab.k("-n", "labtest", "exec", "client", "--", "hostname")).isEqualTo("client");
+    assertThat(lab.k("-n", "labtest", "exec", "client", "--", "cat", "/etc/resolv.conf"))
+        .contains("nameserver 10.96.0.10")
+        .contains("search labtest.svc.cluster.local svc.cluster.local cluster.local");
+    String token =
+        lab.k(
+            "-n",
+            "labtest",
+            "exec",
+            "client",
+            "--",
+            "cat",
+            "/var/run/secrets/kubernetes.io/serviceaccount/token");
+    assertThat(token.split("\\.")).as("a projected service-account JWT").hasSize(3);
+    String env = lab.k("-n", "labtest", "exec", "client", "--", "env");
+    assertThat(env).contains("POD_NAME=client", "POD_NAMESPACE=labtest", "SERVICE_ACCOUNT=default");
+  }
+
+  @Test
+  @Order(4)
+  void logsShowTheContainersOutput() throws Exception {
+    assertThat(lab.k("-n", "labtest", "logs", "client")).contains("client started");
+  }
+
+  @Test
+  @Order(5)
+  void gatewayApiAndIstioCrdsApplyAndServe() throws Exception {
+    lab.mesh(Duration.ofMinutes(10), "crds").orThrow("mesh lab crds");
+    for (String crd :
+        List.of(
+            "httproutes.gateway.networking.k8s.io",
+            "gateways.gateway.networking.k8s.io",
+            "tcproutes.gateway.networking.k8s.io",
+            "authorizationpolicies.security.istio.io",
+            "peerauthentications.security.istio.io",
+            "wasmplugins.extensions.istio.io")) {
+      lab.k("wait", "--for=condition=Established", "crd/" + crd, "--timeout=60s");
+    }
+    apply("routes.yaml");
+    assertThat(
+            lab.k(
+                "-n",
+                "labtest",
+                "get",
+                "httproute",
+                "echo-route",
+                "-o",
+                "jsonpath={.spec.parentRefs[0].kind}"))
+        .isEqualTo("Service");
+    assertThat(
+            lab.k(
+                "-n",
+                "labtest",
+                "get",
+                "authorizationpolicy,peerauthentication,wasmplugin",
+                "-o",
+                "name"))
+        .contains("authorizationpolicy.security.istio.io/deny-delete")
+        .contains("peerauthentication.security.istio.io/strict")
+        .contains("wasmplugin.extensions.istio.io/authz");
+    // The served schema validates: a path match type that does not exist is refused.
+    var bad = lab.kubectlWithInput(resource("bad-route.yaml"), "apply", "-f", "-");
+    assertThat(bad.exitCode()).isNotZero();
+    assertThat(bad.stderr()).contains("spec.rules[0].matches[0].path.type");
+  }
+
+  @Test
+  @Order(6)
+  void aPodFailingReadinessStaysNotReadyAndOutOfTheServiceEndpoints() throws Exception {
+    apply("failing.yaml");
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        lab.k(
+                            "-n",
+                            "labtest",
+                            "get",
+                            "pod",
+                            "never-ready",
+                            "-o",
+                            "jsonpath={.status.phase}"))
+                    .isEqualTo("Running"));
+    String ip =
+        lab.k("-n", "labtest", "get", "pod", "never-ready", "-o", "jsonpath={.status.podIP}");
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(() -> assertThat(endpointReadiness("echo")).contains(ip + "=false"));
+    Thread.sleep(3000); // several probe periods
+    assertThat(
+            lab.k(
+                "-n",
+                "labtest",
+                "get",
+                "pod",
+                "never-ready",
+                "-o",
+                "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"))
+        .isEqualTo("False");
+    assertThat(endpointReadiness("echo")).contains(ip + "=false").doesNotContain(ip + "=true");
+  }
+
+  @Test
+  @Order(7)
+  void aCrashingContainerIsRestartedWithBackoff() throws Exception {
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        Integer.parseInt(
+                            lab.k(
+                                "-n",
+                                "labtest",
+                                "get",
+                                "pod",
+                                "crasher",
+                                "-o",
+                                "jsonpath={.status.containerStatuses[0].restartCount}")))
+                    .isGreaterThanOrEqualTo(2));
+    String last =
+        lab.k(
+            "-n",
+            "labtest",
+            "get",
+            "pod",
+            "crasher",
+            "-o",
+            "jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}");
+    assertThat(last).isEqualTo("3");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        lab.k(
+                            "-n",
+                            "labtest",
+                            "get",
+                            "pod",
+                            "crasher",
+                            "-o",
+                            "jsonpath={.status.containerStatuses[0].state.waiting.reason}"))
+                    .isEqualTo("CrashLoopBackOff"));
+    assertThat(lab.k("-n", "labtest", "logs", "crasher", "--previous")).contains("crashing");
+  }
+
+  @Test
+  @Order(8)
+  void anUnknownImageIsReportedAsErrImagePull() throws Exception {
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        lab.k(
+                            "-n",
+                            "labtest",
+                            "get",
+                            "pod",
+                            "unknown-image",
+                            "-o",
+                            "jsonpath={.status.containerStatuses[0].state.waiting.reason}"))
+                    .isEqualTo("ErrImagePull"));
+    assertThat(
+            lab.k(
+                "-n",
+                "labtest",
+                "get",
+                "pod",
+                "unknown-image",
+                "-o",
+                "jsonpath={.status.containerStatuses[0].state.waiting.message}"))
+        .contains("example.com/not-in-the-table:v1")
+        .contains("image table");
+  }
+
+  @Test
+  @Order(9)
+  void scalingToZeroKillsTheProcessesAndRemovesTheNetworkNamespaces() throws Exception {
+    List<String> uids =
+        List.of(
+            lab.k(
+                    "-n",
+                    "labtest",
+                    "get",
+                    "pods",
+                    "-l",
+                    "app=echo,!probe",
+                    "-o",
+                    "jsonpath={range .items[?(@.metadata.ownerReferences)]}{.metadata.uid} {end}")
+                .split("\\s+"));
+    assertThat(uids).hasSize(2);
+    List<Path> netns = new ArrayList<>();
+    List<Long> pids = new ArrayList<>();
+    for (String uid : uids) {
+      Path ns = Path.of("/run/netns", netnsName(uid));
+      assertThat(ns).exists();
+      netns.add(ns);
+      for (String pid : run("ip", "netns", "pids", ns.getFileName().toString()).split("\\s+")) {
+        if (!pid.isBlank()) {
+          pids.add(Long.parseLong(pid));
+        }
+      }
+    }
+    assertThat(pids).isNotEmpty();
+    lab.k("-n", "labtest", "scale", "deployment/echo", "--replicas=0");
+    lab.k(
+        "-n", "labtest", "wait", "--for=delete", "pod", "-l", "app=echo,!probe", "--timeout=120s");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(netns).allMatch(p -> !Files.exists(p));
+              assertThat(pids)
+                  .allMatch(pid -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+            });
+  }
+
+  /** The agent names a pod's netns after its UID; see lab/labctl/internal/agent/network.go. */
+  private static String netnsName(String uid) throws Exception {
+    byte[] sum = MessageDigest.getInstance("SHA-256").digest(uid.getBytes(StandardCharsets.UTF_8));
+    return "amblab-pod-" + HexFormat.of().formatHex(sum).substring(0, 10);
+  }
+
+  private static List<String> podIps(String selector) throws Exception {
+    return List.of(
+        lab.k(
+                "-n",
+                "labtest",
+                "get",
+                "pods",
+                "-l",
+                selector,
+                "-o",
+                "jsonpath={range .items[*]}{.status.podIP} {end}")
+            .split("\\s+"));
+  }
+
+  private static List<String> podNames(String selector) throws Exception {
+    return List.of(
+        lab.k(
+                "-n",
+                "labtest",
+                "get",
+                "pods",
+                "-l",
+                selector,
+                "-o",
+                "jsonpath={range .items[*]}{.metadata.name} {end}")
+            .split("\\s+"));
+  }
+
+  private static String endpointReadiness(String service) throws Exception {
+    return lab.k(
+        "-n",
+        "labtest",
+        "get",
+        "endpointslices",
+        "-l",
+        "kubernetes.io/service-name=" + service,
+        "-o",
+        "jsonpath={range .items[*].endpoints[*]}{.addresses[0]}={.conditions.ready} {end}");
+  }
+
+  private static void apply(String manifest) throws Exception {
+    lab.kubectlWithInput(resource(manifest), "apply", "-f", "-")
+        .orThrow("kubectl apply " + manifest);
+  }
+
+  private static String resource(String name) throws IOException {
+    try (InputStream in = LabClusterTest.class.getResourceAsStream("/manifests/" + name)) {
+      if (in == null) {
+        throw new IOException("missing test manifest " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
+  }
+}

@@ -1,0 +1,100 @@
+package images
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestRepositoryStripsTagDigestAndDockerHub(t *testing.T) {
+	cases := map[string]string{
+		"busybox":                          "busybox",
+		"busybox:1.36":                     "busybox",
+		"docker.io/library/busybox:latest": "busybox",
+		"registry.k8s.io/coredns/coredns:v1.12.2":       "registry.k8s.io/coredns/coredns",
+		"localhost:5000/app":                            "localhost:5000/app",
+		"localhost:5000/app:v1@sha256:0123":             "localhost:5000/app",
+		"docker.io/curlimages/curl:8.1.0":               "curlimages/curl",
+		"registry.k8s.io/gateway-api/echo-basic@sha256": "registry.k8s.io/gateway-api/echo-basic",
+	}
+	for in, want := range cases {
+		if got := Repository(in); got != want {
+			t.Errorf("Repository(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func load(t *testing.T, content string) (*Table, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "images.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Load(path, map[string]string{"bin:echo": "/cache/echo", "repo": "/src"})
+}
+
+func TestArgvFollowsKubernetesCommandAndArgsRules(t *testing.T) {
+	table, err := load(t, `images:
+  - image: registry.k8s.io/gateway-api/echo-basic
+    entrypoint: ["${bin:echo}/echo-basic"]
+    cmd: ["--default"]
+  - image: busybox
+    host: true
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(image string, command, args, want []string) {
+		t.Helper()
+		got, err := table.Argv(image, command, args)
+		if err != nil {
+			t.Fatalf("Argv(%s): %v", image, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Argv(%s, %v, %v) = %v, want %v", image, command, args, got, want)
+		}
+	}
+	echo := "registry.k8s.io/gateway-api/echo-basic:v1.6.1"
+	check(echo, nil, nil, []string{"/cache/echo/echo-basic", "--default"})
+	check(echo, nil, []string{"-x"}, []string{"/cache/echo/echo-basic", "-x"})
+	check(echo, []string{"sh", "-c", "${HOME}"}, []string{"a"}, []string{"sh", "-c", "${HOME}", "a"})
+	check("busybox:1.36", []string{"sleep"}, []string{"3600"}, []string{"sleep", "3600"})
+
+	_, err = table.Argv("busybox", nil, nil)
+	var pull *ImagePullError
+	if !errors.As(err, &pull) || !strings.Contains(pull.Message, "needs a command") {
+		t.Errorf("a host image without command: got %v", err)
+	}
+	_, err = table.Argv("example.com/unknown:v1", nil, nil)
+	if !errors.As(err, &pull) || !strings.Contains(pull.Message, "not in the lab image table") {
+		t.Errorf("an unknown image: got %v", err)
+	}
+}
+
+func TestLoadRejectsBadTables(t *testing.T) {
+	for name, content := range map[string]string{
+		"unknown field": "images:\n  - image: a\n    entrypont: [x]\n",
+		"empty image":   "images:\n  - entrypoint: [x]\n",
+		"no program":    "images:\n  - image: a\n",
+		"duplicate":     "images:\n  - image: a:1\n    host: true\n  - image: a:2\n    host: true\n",
+	} {
+		if _, err := load(t, content); err == nil {
+			t.Errorf("%s: expected an error", name)
+		}
+	}
+}
+
+func TestUnknownVariableIsAnImagePullError(t *testing.T) {
+	table, err := load(t, "images:\n  - image: x\n    entrypoint: [\"${bin:nope}/x\"]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = table.Argv("x", nil, nil)
+	var pull *ImagePullError
+	if !errors.As(err, &pull) || !strings.Contains(pull.Message, "bin:nope") {
+		t.Errorf("got %v", err)
+	}
+}
