@@ -4,7 +4,10 @@
 #   down                   stop it and remove everything it created
 #   status                 health of every component
 #   kubectl ...            the built kubectl, with the lab's admin kubeconfig
-#   build [component...]   only build (etcd kubernetes coredns echo labctl; default all)
+#   crds [standard|experimental]
+#                          install the pinned Gateway API CRDs (default: the experimental channel,
+#                          a superset of standard) and the Istio CRDs
+#   build [component...]   only build (etcd kubernetes coredns echo crds labctl; default all)
 # See lab/README.md.
 set -euo pipefail
 
@@ -58,15 +61,25 @@ case "$cmd" in
     build kubernetes
     KUBECONFIG="$STATE/admin.kubeconfig" exec "${DIRS[kubernetes]}/kubectl" "$@"
     ;;
+  crds)
+    channel="${1:-experimental}"
+    if [[ $channel != standard && $channel != experimental ]]; then
+      echo "mesh lab crds: channel must be 'standard' or 'experimental', got '$channel'" >&2
+      exit 2
+    fi
+    build kubernetes crds
+    # Server-side apply: some of these CRDs are larger than the annotation client-side apply keeps.
+    KUBECONFIG="$STATE/admin.kubeconfig" "${DIRS[kubernetes]}/kubectl" apply --server-side --force-conflicts \
+      -f "${DIRS[crds]}/gateway-api-$channel/" -f "${DIRS[crds]}/istio/"
+    ;;
   build)
-    if [[ $# -eq 0 ]]; then set -- etcd kubernetes coredns echo labctl; fi
     bash "$BUILD" "$@"
     ;;
   help | -h | --help)
-    sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    echo "mesh lab: unknown command '$cmd' (up, down, status, kubectl ..., build)" >&2
+    echo "mesh lab: unknown command '$cmd' (up, down, status, kubectl ..., crds, build)" >&2
     exit 2
     ;;
 esac
