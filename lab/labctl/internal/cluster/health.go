@@ -115,6 +115,22 @@ func (c *config) nodeReady(cs *kubernetes.Clientset, n node) check {
 	}
 }
 
+// controllersRunning checks what the controller-manager's /healthz does not: that its
+// controllers actually work. Every namespace gets a "default" ServiceAccount (without it pods are
+// refused at admission) and the kube-root-ca.crt ConfigMap (projected into every pod's token
+// volume); both exist in "default" once the controllers have synced.
+func controllersRunning(cs *kubernetes.Clientset) check {
+	return func(ctx context.Context) error {
+		if _, err := cs.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{}); err != nil {
+			return fmt.Errorf("service-account controller: %w", err)
+		}
+		if _, err := cs.CoreV1().ConfigMaps("default").Get(ctx, "kube-root-ca.crt", metav1.GetOptions{}); err != nil {
+			return fmt.Errorf("root-CA publisher: %w", err)
+		}
+		return nil
+	}
+}
+
 // probes of each component, shared by up (to wait) and status (to report).
 func (c *config) etcdHealth() check {
 	return httpOK(plainHTTP, "http://127.0.0.1:2379/health", `"health":"true"`)

@@ -183,15 +183,20 @@ func (c *config) startAll(ctx context.Context) error {
 		}
 		perNode[n.Name] = nodeDaemons{proxy, agent}
 	}
-	waits := []wait{{cm, controllerManagerHealth()}, {sched, schedulerHealth()}, {dns, coreDNSReady()}}
+	waits := []wait{
+		{cm, "", controllerManagerHealth()},
+		{cm, "controllers running (default ServiceAccount, kube-root-ca.crt)", controllersRunning(cs)},
+		{sched, "", schedulerHealth()},
+		{dns, "", coreDNSReady()},
+	}
 	if !c.NoWaitNodes {
 		for _, n := range c.Nodes {
 			nd := perNode[n.Name]
-			waits = append(waits, wait{nd.agent, c.nodeReady(cs, n)}, wait{nd.proxy, kubeProxyHealth(n)})
+			waits = append(waits, wait{nd.agent, n.Name + " Ready", c.nodeReady(cs, n)}, wait{nd.proxy, "", kubeProxyHealth(n)})
 		}
 	}
 	for _, w := range waits {
-		if err := c.waitFor(ctx, w.d, "", w.ok); err != nil {
+		if err := c.waitFor(ctx, w.d, w.what, w.ok); err != nil {
 			return err
 		}
 	}
@@ -208,8 +213,9 @@ func (e *permanentError) Error() string { return e.Err.Error() }
 
 // wait pairs a started daemon with the probe that says it is ready.
 type wait struct {
-	d  *daemon
-	ok check
+	d    *daemon
+	what string
+	ok   check
 }
 
 // waitFor polls ok until it passes (then logs what, or "<name> ready"), d exits, the stage
