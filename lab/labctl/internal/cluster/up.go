@@ -243,7 +243,8 @@ func (c *config) waitFor(ctx context.Context, d *daemon, what string, ok check) 
 			return nil
 		}
 		if ctx.Err() != nil {
-			return &componentError{d.Name, fmt.Errorf("interrupted while waiting: %v", last)}
+			// Not the component's fault: no log tail.
+			return fmt.Errorf("interrupted while waiting for %s", d.Name)
 		}
 		if time.Now().After(deadline) {
 			return &componentError{d.Name, fmt.Errorf("not ready after %s: %v", c.Timeout, last)}
@@ -261,6 +262,10 @@ func (c *config) logf(format string, args ...any) {
 }
 
 func (c *config) printUsage() {
+	kubectl := "./mesh lab kubectl get nodes"
+	if c.State != defaultState {
+		kubectl = "AMBIENT_LAB_STATE=" + c.State + " " + kubectl
+	}
 	var nodes []string
 	for _, n := range c.savedNodes() {
 		nodes = append(nodes, fmt.Sprintf("%s (%s, pods %s)", n.Name, n.IP(), n.PodCIDR()))
@@ -268,9 +273,9 @@ func (c *config) printUsage() {
 	fmt.Printf(`  nodes: %s
   use it:
     export KUBECONFIG=%s
-    ./mesh lab kubectl get nodes
+    %s
   health: ./mesh lab status     stop: ./mesh lab down     logs: %s/
-`, strings.Join(nodes, ", "), c.path("admin.kubeconfig"), c.path("logs"))
+`, strings.Join(nodes, ", "), c.path("admin.kubeconfig"), kubectl, c.path("logs"))
 }
 
 func (c *config) printErrors(errs []error) {
