@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -240,7 +241,7 @@ func (p *podRuntime) runInits() bool {
 				p.agent.notify(p)
 				return false
 			}
-			if !p.waitBackoff(c) {
+			if !p.waitBackoff(c, err) {
 				return false
 			}
 		}
@@ -268,14 +269,15 @@ func (p *podRuntime) supervise(c *containerState) {
 				return
 			}
 		}
-		if !p.waitBackoff(c) {
+		if !p.waitBackoff(c, err) {
 			return
 		}
 	}
 }
 
-// waitBackoff shows CrashLoopBackOff for the backoff period; false when the pod stops meanwhile.
-func (p *podRuntime) waitBackoff(c *containerState) bool {
+// waitBackoff shows CrashLoopBackOff (or ImagePullBackOff when the image is unknown) for the
+// backoff period; false when the pod stops meanwhile.
+func (p *podRuntime) waitBackoff(c *containerState, cause error) bool {
 	p.mu.Lock()
 	if c.backoff == 0 || time.Since(c.started) > backoffReset {
 		c.backoff = initialBackoff
@@ -288,9 +290,17 @@ func (p *podRuntime) waitBackoff(c *containerState) bool {
 	if c.terminated != nil {
 		c.last, c.terminated = c.terminated, nil
 	}
-	c.waiting = &corev1.ContainerStateWaiting{
-		Reason:  "CrashLoopBackOff",
-		Message: fmt.Sprintf("back-off %s restarting failed container %s in pod %s", wait, c.spec.Name, p.key()),
+	var pull *images.ImagePullError
+	if errors.As(cause, &pull) {
+		c.waiting = &corev1.ContainerStateWaiting{
+			Reason:  "ImagePullBackOff",
+			Message: fmt.Sprintf("Back-off pulling image %q: %s", c.spec.Image, pull.Message),
+		}
+	} else {
+		c.waiting = &corev1.ContainerStateWaiting{
+			Reason:  "CrashLoopBackOff",
+			Message: fmt.Sprintf("back-off %s restarting failed container %s in pod %s", wait, c.spec.Name, p.key()),
+		}
 	}
 	p.mu.Unlock()
 	p.agent.notify(p)
