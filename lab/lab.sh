@@ -7,7 +7,7 @@
 #   crds [standard|experimental]
 #                          install the pinned Gateway API CRDs (default: the experimental channel,
 #                          a superset of standard) and the Istio CRDs
-#   build [component...]   only build (etcd kubernetes coredns echo crds labctl; default all)
+#   build [component...]   only build (etcd kubernetes coredns echo istio-echo crds labctl; default all)
 # See lab/README.md.
 set -euo pipefail
 
@@ -42,7 +42,7 @@ cmd="${1:-help}"
 case "$cmd" in
   up)
     need_root up
-    comps=(etcd kubernetes coredns echo labctl)
+    comps=(etcd kubernetes coredns echo istio-echo labctl)
     build "${comps[@]}"
     args=()
     for c in "${comps[@]}"; do args+=(--bin "$c=${DIRS[$c]}"); done
