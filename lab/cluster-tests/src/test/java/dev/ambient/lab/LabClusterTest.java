@@ -53,6 +53,9 @@ class LabClusterTest {
     System.out.println(up.stdout() + up.stderr());
     up.orThrow("mesh lab up");
     started = true;
+    var status = lab.mesh(Duration.ofMinutes(1), "status").orThrow("mesh lab status");
+    assertThat(status.stdout())
+        .contains("kube-apiserver", "etcd", "coredns", "lab-node-1", "lab-node-2");
   }
 
   @AfterAll
