@@ -23,7 +23,7 @@ KUBE_VERSION=v1.35.4
 # component -> module directory and packages to build
 module_dir() {
   case "$1" in
-    kubernetes | etcd | coredns | echo | crds) echo "$LAB/build/$1" ;;
+    kubernetes | etcd | coredns | echo | crds | istio-echo) echo "$LAB/build/$1" ;;
     labctl) echo "$LAB/labctl" ;;
     *) echo "lab build: unknown component '$1'" >&2; return 1 ;;
   esac
@@ -40,6 +40,10 @@ packages() {
     coredns) echo "github.com/coredns/coredns" ;;
     echo)
       echo "sigs.k8s.io/gateway-api/conformance/echo-basic"
+      ;;
+    istio-echo)
+      echo "istio.io/istio/pkg/test/echo/cmd/server"
+      echo "istio.io/istio/pkg/test/echo/cmd/client"
       ;;
     labctl) echo "." ;;
   esac
@@ -78,6 +82,17 @@ copy_crds() {
   chmod -R u+w "$out"
 }
 
+# Istio's echo image carries a test serving certificate at /cert.crt and /cert.key (its
+# Dockerfile.app copies tests/testdata/certs/dns/); the image table mounts these.
+copy_istio_certs() {
+  local dir=$1 out=$2 istio
+  istio=$(cd "$dir" && go list -m -f '{{.Dir}}' istio.io/istio)
+  mkdir -p "$out/certs"
+  cp "$istio/tests/testdata/certs/dns/cert-chain.pem" "$out/certs/cert.crt"
+  cp "$istio/tests/testdata/certs/dns/key.pem" "$out/certs/cert.key"
+  chmod -R u+w "$out/certs"
+}
+
 cache_key() {
   local dir=$1
   # Relative paths, so every checkout of the same sources shares one build.
@@ -101,6 +116,7 @@ build_one() {
       (cd "$dir" && CGO_ENABLED=0 go build -p "$(nproc)" -trimpath -ldflags "$(ldflags "$comp")" \
         -o "$tmp/" $(packages "$comp"))
     fi
+    if [[ $comp == istio-echo ]]; then copy_istio_certs "$dir" "$tmp"; fi
     if [[ $comp == etcd ]]; then mv "$tmp/server" "$tmp/etcd"; fi
     echo "$((SECONDS - start))" >"$tmp/.build-seconds"
     touch "$tmp/.complete"
@@ -111,5 +127,5 @@ build_one() {
 }
 
 comps=("$@")
-if [[ ${#comps[@]} -eq 0 ]]; then comps=(etcd kubernetes coredns echo crds labctl); fi
+if [[ ${#comps[@]} -eq 0 ]]; then comps=(etcd kubernetes coredns echo istio-echo crds labctl); fi
 for c in "${comps[@]}"; do build_one "$c"; done

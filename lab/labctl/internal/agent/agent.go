@@ -215,6 +215,8 @@ func (a *Agent) podsDir() string { return filepath.Join(a.cfg.StateDir, "pods") 
 func (a *Agent) nodeSpec(c *nodeutil.NodeConfig) error {
 	cfg := a.cfg
 	c.HTTPListenAddr = net.JoinHostPort(cfg.NodeIP, fmt.Sprint(cfg.ListenPort))
+	// The agent resolves env itself when a container starts (see env.go).
+	c.SkipDownwardAPIResolution = true
 	c.NumWorkers = 4
 	n := &c.NodeSpec
 	n.Labels = map[string]string{
@@ -225,12 +227,7 @@ func (a *Agent) nodeSpec(c *nodeutil.NodeConfig) error {
 	}
 	n.Spec.PodCIDR = cfg.PodCIDR
 	n.Spec.PodCIDRs = []string{cfg.PodCIDR}
-	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    resource.MustParse(fmt.Sprint(runtime.NumCPU())),
-		corev1.ResourceMemory: resource.MustParse("16Gi"),
-		corev1.ResourcePods:   resource.MustParse("110"),
-	}
-	n.Status.Capacity, n.Status.Allocatable = capacity, capacity
+	n.Status.Capacity, n.Status.Allocatable = nodeCapacity(), nodeCapacity()
 	n.Status.Addresses = []corev1.NodeAddress{
 		{Type: corev1.NodeInternalIP, Address: cfg.NodeIP},
 		{Type: corev1.NodeHostName, Address: cfg.Name},
@@ -244,6 +241,16 @@ func (a *Agent) nodeSpec(c *nodeutil.NodeConfig) error {
 		KernelVersion:           kernelVersion(),
 	}
 	return nil
+}
+
+// nodeCapacity is what the Node offers the scheduler. Nothing is enforced: the numbers only let
+// pods with requests schedule.
+func nodeCapacity() corev1.ResourceList {
+	return corev1.ResourceList{
+		corev1.ResourceCPU:    resource.MustParse(fmt.Sprint(runtime.NumCPU())),
+		corev1.ResourceMemory: resource.MustParse("16Gi"),
+		corev1.ResourcePods:   resource.MustParse("110"),
+	}
 }
 
 func kernelVersion() string {
@@ -316,18 +323,12 @@ func (a *Agent) notify(p *podRuntime) {
 // CreatePod starts the pod; setup and containers run in the background and report by notify.
 func (a *Agent) CreatePod(ctx context.Context, pod *corev1.Pod) error {
 	key := podKey(pod.Namespace, pod.Name)
-	original := pod
-	if a.pods != nil {
-		if o, err := a.pods.Pods(pod.Namespace).Get(pod.Name); err == nil {
-			original = o.DeepCopy()
-		}
-	}
 	a.mu.Lock()
 	if existing, ok := a.runtimes[key]; ok && existing.pod.UID == pod.UID {
 		a.mu.Unlock()
 		return nil
 	}
-	p := newPodRuntime(a, pod.DeepCopy(), original)
+	p := newPodRuntime(a, pod.DeepCopy())
 	a.runtimes[key] = p
 	a.mu.Unlock()
 	log.Printf("pod %s: creating (uid %s)", key, pod.UID)

@@ -3,11 +3,14 @@ package agent
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -163,5 +166,43 @@ func TestResolvePort(t *testing.T) {
 	}
 	if _, err := resolvePort(c, intstr.FromString("grpc")); err == nil {
 		t.Error("unknown named port should fail")
+	}
+}
+
+func TestExpandRefs(t *testing.T) {
+	values := map[string]string{"A": "1", "B": "two"}
+	for in, want := range map[string]string{
+		"plain": "plain", "$(A)": "1", "x$(B)y": "xtwoy", "$(C)": "$(C)", "$$(A)": "$(A)",
+		"$(A": "$(A", "cost $5": "cost $5", "$": "$",
+	} {
+		if got := expandRefs(in, values); got != want {
+			t.Errorf("expandRefs(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestResourceFieldRefs(t *testing.T) {
+	c := &corev1.Container{Resources: corev1.ResourceRequirements{
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m")},
+	}}
+	check := func(res, divisor, want string) {
+		t.Helper()
+		ref := &corev1.ResourceFieldSelector{Resource: res}
+		if divisor != "" {
+			ref.Divisor = resource.MustParse(divisor)
+		}
+		got, err := resourceValue(c, ref)
+		if err != nil || got != want {
+			t.Errorf("%s/%s = %q, %v; want %q", res, divisor, got, err, want)
+		}
+	}
+	check("limits.memory", "1Mi", "64")
+	check("requests.cpu", "", "1")
+	check("requests.cpu", "1m", "500")
+	check("requests.memory", "", "0")
+	check("limits.cpu", "", strconv.Itoa(runtime.NumCPU()))
+	if _, err := resourceValue(c, &corev1.ResourceFieldSelector{Resource: "cpu"}); err == nil {
+		t.Error("a resource without limits./requests. should fail")
 	}
 }

@@ -36,6 +36,7 @@ type containerState struct {
 	terminated *corev1.ContainerStateTerminated
 	last       *corev1.ContainerStateTerminated
 	exitCh     chan struct{} // closed when the current process exits
+	env        []string      // the running process's environment, for exec and probes
 }
 
 func newContainerState(spec corev1.Container, logPath string, init bool) *containerState {

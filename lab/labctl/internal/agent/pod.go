@@ -2,12 +2,13 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,7 +28,6 @@ type podRuntime struct {
 
 	mu             sync.Mutex
 	pod            *corev1.Pod // as the pod controller gave it (env resolved)
-	original       *corev1.Pod // as stored in the API (for field refs the controller could not resolve)
 	network        *podNetwork
 	podIP          string
 	initialized    bool
@@ -44,10 +44,10 @@ type podRuntime struct {
 	cancel         context.CancelFunc
 }
 
-func newPodRuntime(a *Agent, pod, original *corev1.Pod) *podRuntime {
+func newPodRuntime(a *Agent, pod *corev1.Pod) *podRuntime {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &podRuntime{
-		agent: a, pod: pod, original: original,
+		agent: a, pod: pod,
 		dir:            filepath.Join(a.podsDir(), string(pod.UID)),
 		startTime:      metav1.Now(),
 		conditionSince: map[corev1.PodConditionType]conditionSince{},
@@ -240,7 +240,7 @@ func (p *podRuntime) runInits() bool {
 				p.agent.notify(p)
 				return false
 			}
-			if !p.waitBackoff(c) {
+			if !p.waitBackoff(c, err) {
 				return false
 			}
 		}
@@ -268,14 +268,15 @@ func (p *podRuntime) supervise(c *containerState) {
 				return
 			}
 		}
-		if !p.waitBackoff(c) {
+		if !p.waitBackoff(c, err) {
 			return
 		}
 	}
 }
 
-// waitBackoff shows CrashLoopBackOff for the backoff period; false when the pod stops meanwhile.
-func (p *podRuntime) waitBackoff(c *containerState) bool {
+// waitBackoff shows CrashLoopBackOff (or ImagePullBackOff when the image is unknown) for the
+// backoff period; false when the pod stops meanwhile.
+func (p *podRuntime) waitBackoff(c *containerState, cause error) bool {
 	p.mu.Lock()
 	if c.backoff == 0 || time.Since(c.started) > backoffReset {
 		c.backoff = initialBackoff
@@ -288,9 +289,17 @@ func (p *podRuntime) waitBackoff(c *containerState) bool {
 	if c.terminated != nil {
 		c.last, c.terminated = c.terminated, nil
 	}
-	c.waiting = &corev1.ContainerStateWaiting{
-		Reason:  "CrashLoopBackOff",
-		Message: fmt.Sprintf("back-off %s restarting failed container %s in pod %s", wait, c.spec.Name, p.key()),
+	var pull *images.ImagePullError
+	if errors.As(cause, &pull) {
+		c.waiting = &corev1.ContainerStateWaiting{
+			Reason:  "ImagePullBackOff",
+			Message: fmt.Sprintf("Back-off pulling image %q: %s", c.spec.Image, pull.Message),
+		}
+	} else {
+		c.waiting = &corev1.ContainerStateWaiting{
+			Reason:  "CrashLoopBackOff",
+			Message: fmt.Sprintf("back-off %s restarting failed container %s in pod %s", wait, c.spec.Name, p.key()),
+		}
 	}
 	p.mu.Unlock()
 	p.agent.notify(p)
@@ -330,8 +339,13 @@ func (p *podRuntime) runOnce(c *containerState) error {
 		}
 	}
 	if err != nil {
+		reason := "RunContainerError"
+		var cfgErr *configError
+		if errors.As(err, &cfgErr) {
+			reason = "CreateContainerConfigError"
+		}
 		p.mu.Lock()
-		c.waiting = &corev1.ContainerStateWaiting{Reason: "RunContainerError", Message: err.Error()}
+		c.waiting = &corev1.ContainerStateWaiting{Reason: reason, Message: err.Error()}
 		p.mu.Unlock()
 		p.agent.notify(p)
 		return err
@@ -377,6 +391,18 @@ func (p *podRuntime) command(c *containerState, argv []string) (*exec.Cmd, error
 		{Source: filepath.Join(etc, "hosts"), Target: "/etc/hosts", ReadOnly: true},
 		{Source: filepath.Join(etc, "hostname"), Target: "/etc/hostname", ReadOnly: true},
 	}, mounts...)
+	img, err := p.agent.images.Lookup(c.spec.Image)
+	if err != nil {
+		return nil, err
+	}
+	targets := make([]string, 0, len(img.Files))
+	for target := range img.Files {
+		targets = append(targets, target)
+	}
+	sort.Strings(targets)
+	for _, target := range targets {
+		mounts = append(mounts, podinit.Mount{Source: img.Files[target], Target: target, ReadOnly: true})
+	}
 	netns, hostname := "", ""
 	flags := uintptr(syscall.CLONE_NEWNS)
 	if p.network != nil {
@@ -386,67 +412,16 @@ func (p *podRuntime) command(c *containerState, argv []string) (*exec.Cmd, error
 	}
 	args := podinit.Args(netns, hostname, c.spec.WorkingDir, mounts, argv)
 	cmd := exec.Command(p.agent.self, args...)
-	cmd.Env = p.env(c)
+	env, err := p.resolveEnv(c)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	c.env = env
+	p.mu.Unlock()
+	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setpgid: true, Pdeathsig: 0}
 	return cmd, nil
-}
-
-// env is the container's environment: the resolved spec env, the downward-API basics and the
-// Kubernetes service variables a real kubelet adds.
-func (p *podRuntime) env(c *containerState) []string {
-	p.mu.Lock()
-	ip := p.podIP
-	p.mu.Unlock()
-	cfg := p.agent.cfg
-	vars := []string{}
-	seen := map[string]bool{}
-	add := func(k, v string) {
-		if !seen[k] {
-			seen[k] = true
-			vars = append(vars, k+"="+v)
-		}
-	}
-	fieldRefs := map[string]string{}
-	for _, oc := range append(append([]corev1.Container{}, p.original.Spec.InitContainers...), p.original.Spec.Containers...) {
-		if oc.Name != c.spec.Name {
-			continue
-		}
-		for _, e := range oc.Env {
-			if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
-				fieldRefs[e.Name] = e.ValueFrom.FieldRef.FieldPath
-			}
-		}
-	}
-	// Later entries win in Kubernetes; walk backwards so add keeps the last.
-	for i := len(c.spec.Env) - 1; i >= 0; i-- {
-		e := c.spec.Env[i]
-		v := e.Value
-		switch fieldRefs[e.Name] {
-		case "status.podIP", "status.podIPs":
-			v = ip
-		case "status.hostIP", "status.hostIPs":
-			v = cfg.NodeIP
-		}
-		add(e.Name, v)
-	}
-	add("POD_NAME", p.pod.Name)
-	add("POD_NAMESPACE", p.pod.Namespace)
-	add("NAMESPACE", p.pod.Namespace)
-	add("POD_IP", ip)
-	add("NODE_NAME", cfg.Name)
-	sa := p.pod.Spec.ServiceAccountName
-	if sa == "" {
-		sa = "default"
-	}
-	add("SERVICE_ACCOUNT", sa)
-	add("HOSTNAME", p.hostname())
-	add("KUBERNETES_SERVICE_HOST", cfg.APIServiceIP)
-	add("KUBERNETES_SERVICE_PORT", "443")
-	add("KUBERNETES_SERVICE_PORT_HTTPS", "443")
-	add("KUBERNETES_PORT", "tcp://"+net.JoinHostPort(cfg.APIServiceIP, "443"))
-	add("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-	add("HOME", "/root")
-	return vars
 }
 
 // stop kills the pod's processes (SIGTERM, then SIGKILL after the grace period) and removes its

@@ -162,7 +162,7 @@ func (p *podRuntime) runProbe(c *containerState, pid int, probe *corev1.Probe) (
 		return true, ""
 	case probe.Exec != nil:
 		cmd := exec.CommandContext(ctx, "nsenter", append([]string{"-t", strconv.Itoa(pid), "-n", "-u", "-m", "--"}, probe.Exec.Command...)...)
-		cmd.Env = p.env(c)
+		cmd.Env = p.containerEnv(c)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return false, fmt.Sprintf("%v: %s", err, strings.TrimSpace(string(out)))

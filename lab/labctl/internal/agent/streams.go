@@ -146,7 +146,7 @@ func (a *Agent) RunInContainer(ctx context.Context, namespace, podName, containe
 	}
 	args := append([]string{"-t", strconv.Itoa(pid), "-n", "-u", "-m", "--wd=" + workDir(c.spec.WorkingDir), "--"}, cmd...)
 	proc := exec.CommandContext(ctx, "nsenter", args...)
-	proc.Env = p.env(c)
+	proc.Env = p.containerEnv(c)
 	if attach.TTY() {
 		return runWithTTY(proc, attach)
 	}

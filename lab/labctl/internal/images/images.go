@@ -15,6 +15,16 @@ type Entry struct {
 	Entrypoint []string `json:"entrypoint,omitempty"`
 	Cmd        []string `json:"cmd,omitempty"`
 	Host       bool     `json:"host,omitempty"`
+	// Path lists directories put first on the container's PATH (the image's own programs).
+	Path []string `json:"path,omitempty"`
+	// Files maps a path in the container to a local file: what the image would carry there.
+	Files map[string]string `json:"files,omitempty"`
+}
+
+// Image is what a container's image contributes besides its program.
+type Image struct {
+	Path  []string
+	Files map[string]string // container path -> local file
 }
 
 // Table resolves images; it is immutable once loaded.
@@ -70,6 +80,31 @@ func Repository(image string) string {
 	ref = strings.TrimPrefix(ref, "docker.io/")
 	ref = strings.TrimPrefix(ref, "library/")
 	return ref
+}
+
+// Lookup returns the image's PATH additions and files, expanded.
+func (t *Table) Lookup(image string) (Image, error) {
+	e, ok := t.entries[Repository(image)]
+	if !ok {
+		return Image{}, &ImagePullError{Message: fmt.Sprintf(
+			"image %q is not in the lab image table %s (the lab runs local programs, not images)", image, t.path)}
+	}
+	img := Image{Files: map[string]string{}}
+	for _, p := range e.Path {
+		v, err := t.expand(p)
+		if err != nil {
+			return Image{}, &ImagePullError{Message: fmt.Sprintf("image %q: %v", image, err)}
+		}
+		img.Path = append(img.Path, v)
+	}
+	for target, src := range e.Files {
+		v, err := t.expand(src)
+		if err != nil {
+			return Image{}, &ImagePullError{Message: fmt.Sprintf("image %q: %v", image, err)}
+		}
+		img.Files[target] = v
+	}
+	return img, nil
 }
 
 // ImagePullError is what an unknown image yields; the agent reports it as ErrImagePull.

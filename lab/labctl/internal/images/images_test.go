@@ -98,3 +98,22 @@ func TestUnknownVariableIsAnImagePullError(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestLookupExpandsPathAndFiles(t *testing.T) {
+	table, err := load(t, `images:
+  - image: echo
+    entrypoint: ["${bin:echo}/server"]
+    path: ["${bin:echo}"]
+    files: {"/cert.crt": "${bin:echo}/certs/cert.crt"}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := table.Lookup("echo:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(img.Path, []string{"/cache/echo"}) || img.Files["/cert.crt"] != "/cache/echo/certs/cert.crt" {
+		t.Errorf("got %+v", img)
+	}
+}

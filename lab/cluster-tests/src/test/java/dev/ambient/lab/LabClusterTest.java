@@ -53,6 +53,9 @@ class LabClusterTest {
     System.out.println(up.stdout() + up.stderr());
     up.orThrow("mesh lab up");
     started = true;
+    var status = lab.mesh(Duration.ofMinutes(1), "status").orThrow("mesh lab status");
+    assertThat(status.stdout())
+        .contains("kube-apiserver", "etcd", "coredns", "lab-node-1", "lab-node-2");
   }
 
   @AfterAll
@@ -133,6 +136,12 @@ class LabClusterTest {
     assertThat(token.split("\\.")).as("a projected service-account JWT").hasSize(3);
     String env = lab.k("-n", "labtest", "exec", "client", "--", "env");
     assertThat(env).contains("POD_NAME=client", "POD_NAMESPACE=labtest", "SERVICE_ACCOUNT=default");
+    // Resolved when the container starts: the pod's own IP, a ConfigMap key, a $(VAR) reference.
+    assertThat(env)
+        .contains("MY_IP=" + podField("client", "{.status.podIP}"))
+        .contains("GREETING=hello", "MESSAGE=hello world");
+    assertThat(lab.k("-n", "labtest", "exec", "client", "--", "cat", "/etc/client/greeting"))
+        .isEqualTo("hello");
   }
 
   @Test
@@ -190,32 +199,13 @@ class LabClusterTest {
     await()
         .atMost(Duration.ofMinutes(2))
         .untilAsserted(
-            () ->
-                assertThat(
-                        lab.k(
-                            "-n",
-                            "labtest",
-                            "get",
-                            "pod",
-                            "never-ready",
-                            "-o",
-                            "jsonpath={.status.phase}"))
-                    .isEqualTo("Running"));
-    String ip =
-        lab.k("-n", "labtest", "get", "pod", "never-ready", "-o", "jsonpath={.status.podIP}");
+            () -> assertThat(podField("never-ready", "{.status.phase}")).isEqualTo("Running"));
+    String ip = podField("never-ready", "{.status.podIP}");
     await()
         .atMost(Duration.ofMinutes(1))
         .untilAsserted(() -> assertThat(endpointReadiness("echo")).contains(ip + "=false"));
     Thread.sleep(3000); // several probe periods
-    assertThat(
-            lab.k(
-                "-n",
-                "labtest",
-                "get",
-                "pod",
-                "never-ready",
-                "-o",
-                "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"))
+    assertThat(podField("never-ready", "{.status.conditions[?(@.type==\"Ready\")].status}"))
         .isEqualTo("False");
     assertThat(endpointReadiness("echo")).contains(ip + "=false").doesNotContain(ip + "=true");
   }
@@ -230,38 +220,17 @@ class LabClusterTest {
             () ->
                 assertThat(
                         Integer.parseInt(
-                            lab.k(
-                                "-n",
-                                "labtest",
-                                "get",
-                                "pod",
-                                "crasher",
-                                "-o",
-                                "jsonpath={.status.containerStatuses[0].restartCount}")))
+                            podField("crasher", "{.status.containerStatuses[0].restartCount}")))
                     .isGreaterThanOrEqualTo(2));
     String last =
-        lab.k(
-            "-n",
-            "labtest",
-            "get",
-            "pod",
-            "crasher",
-            "-o",
-            "jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}");
+        podField("crasher", "{.status.containerStatuses[0].lastState.terminated.exitCode}");
     assertThat(last).isEqualTo("3");
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () ->
                 assertThat(
-                        lab.k(
-                            "-n",
-                            "labtest",
-                            "get",
-                            "pod",
-                            "crasher",
-                            "-o",
-                            "jsonpath={.status.containerStatuses[0].state.waiting.reason}"))
+                        podField("crasher", "{.status.containerStatuses[0].state.waiting.reason}"))
                     .isEqualTo("CrashLoopBackOff"));
     assertThat(lab.k("-n", "labtest", "logs", "crasher", "--previous")).contains("crashing");
   }
@@ -269,35 +238,23 @@ class LabClusterTest {
   @Test
   @Order(8)
   void anUnknownImageIsReportedAsErrImagePull() throws Exception {
+    // As with a kubelet: ErrImagePull at each attempt, ImagePullBackOff between attempts.
+    String reason = "{.status.containerStatuses[0].state.waiting.reason}";
     await()
         .atMost(Duration.ofMinutes(1))
         .untilAsserted(
             () ->
-                assertThat(
-                        lab.k(
-                            "-n",
-                            "labtest",
-                            "get",
-                            "pod",
-                            "unknown-image",
-                            "-o",
-                            "jsonpath={.status.containerStatuses[0].state.waiting.reason}"))
-                    .isEqualTo("ErrImagePull"));
-    assertThat(
-            lab.k(
-                "-n",
-                "labtest",
-                "get",
-                "pod",
-                "unknown-image",
-                "-o",
-                "jsonpath={.status.containerStatuses[0].state.waiting.message}"))
+                assertThat(podField("unknown-image", reason))
+                    .isIn("ErrImagePull", "ImagePullBackOff"));
+    assertThat(podField("unknown-image", "{.status.containerStatuses[0].state.waiting.message}"))
         .contains("example.com/not-in-the-table:v1")
         .contains("image table");
+    assertThat(podField("unknown-image", "{.status.containerStatuses[0].restartCount}"))
+        .isEqualTo("0");
   }
 
   @Test
-  @Order(9)
+  @Order(20)
   void scalingToZeroKillsTheProcessesAndRemovesTheNetworkNamespaces() throws Exception {
     List<String> uids =
         List.of(
@@ -336,6 +293,98 @@ class LabClusterTest {
               assertThat(pids)
                   .allMatch(pid -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
             });
+  }
+
+  @Test
+  @Order(10)
+  void hostNetworkDaemonSetRunsInEachNodesNamespaceWithHostPath() throws Exception {
+    apply("extras.yaml");
+    lab.k("-n", "labtest", "rollout", "status", "daemonset/node-probe", "--timeout=120s");
+    assertThat(podIps("app=node-probe")).containsExactlyInAnyOrder("10.200.0.11", "10.200.0.12");
+    Path dir = Path.of("/run/ambient-lab-test-hostpath");
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                assertThat(dir.resolve("lab-node-1")).hasContent("lab-node-1 10.200.0.11");
+                assertThat(dir.resolve("lab-node-2")).hasContent("lab-node-2 10.200.0.12");
+              });
+    } finally {
+      lab.k("-n", "labtest", "delete", "daemonset", "node-probe", "--wait=true");
+      run("rm", "-rf", dir.toString());
+    }
+  }
+
+  @Test
+  @Order(11)
+  void istioEchoServerAndClientWorkAsTheMeshConformanceUsesThem() throws Exception {
+    lab.k("-n", "labtest", "rollout", "status", "deployment/echo-advanced", "--timeout=120s");
+    String pod = podNames("app=echo-advanced").get(0);
+    // The conformance suite execs the image's `client` against URLs, bare service names included.
+    // kube-proxy programs a new Service's endpoints a moment after the pod is ready: retry.
+    String[] call = {
+      "-n",
+      "labtest",
+      "exec",
+      pod,
+      "-c",
+      "echo",
+      "--",
+      "client",
+      "--count",
+      "2",
+      "http://echo-advanced/"
+    };
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              var r = lab.kubectl(call);
+              assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+              assertThat(r.stdout()).contains("Hostname=" + pod).contains("StatusCode=200");
+            });
+    // The image's test serving certificate is where the server expects it.
+    assertThat(lab.k("-n", "labtest", "exec", pod, "--", "head", "-1", "/cert.crt"))
+        .isEqualTo("-----BEGIN CERTIFICATE-----");
+  }
+
+  @Test
+  @Order(12)
+  void portForwardReachesThePod() throws Exception {
+    String pod = podNames("app=echo-advanced").get(0);
+    Process forward =
+        new ProcessBuilder(
+                LabCluster.findRepo().resolve("mesh").toString(),
+                "lab",
+                "kubectl",
+                "-n",
+                "labtest",
+                "port-forward",
+                "pod/" + pod,
+                "18089:8080")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () ->
+                  assertThat(run("curl", "-sS", "--max-time", "5", "http://127.0.0.1:18089/"))
+                      .contains("Hostname=" + pod));
+    } finally {
+      forward.descendants().forEach(ProcessHandle::destroy);
+      forward.destroy();
+      forward.waitFor();
+    }
+  }
+
+  /** One field of a pod in the test namespace, by JSONPath. */
+  private static String podField(String pod, String jsonPath) throws Exception {
+    return lab.k("-n", "labtest", "get", "pod", pod, "-o", "jsonpath=" + jsonPath);
   }
 
   /** The agent names a pod's netns after its UID; see lab/labctl/internal/agent/network.go. */
