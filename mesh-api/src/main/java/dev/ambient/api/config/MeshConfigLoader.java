@@ -205,6 +205,20 @@ public final class MeshConfigLoader {
     return buildChecked(merged, source);
   }
 
+  /**
+   * Reads a configuration tree (maps, lists and scalars, as YAML parses into) built by a source of
+   * independently owned objects, keeping every valid object and reporting each invalid one rather
+   * than refusing the whole. Problems that span objects (a duplicate address, say) are found only
+   * when the result is indexed into a {@link dev.ambient.api.model.MeshState}.
+   */
+  public static LenientMeshConfig buildLenient(Map<String, Object> root, String sourceName) {
+    String source = sourceName == null || sourceName.isEmpty() ? "config" : sourceName;
+    List<String> problems = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    MeshConfig config = build(root, source, problems, notes);
+    return new LenientMeshConfig(config, problems, notes);
+  }
+
   private static ParsedMeshConfig buildChecked(Object root, String source)
       throws InvalidMeshConfigException {
     List<String> problems = new ArrayList<>();

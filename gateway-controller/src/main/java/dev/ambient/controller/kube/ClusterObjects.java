@@ -1,0 +1,24 @@
+package dev.ambient.controller.kube;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import java.util.List;
+
+/**
+ * The Kubernetes objects the mesh's configuration is made from, as the informers saw them at one
+ * moment. Translation reads nothing else, so it is a pure function of this.
+ */
+public record ClusterObjects(
+    List<Namespace> namespaces,
+    List<Pod> pods,
+    List<Service> services,
+    List<GenericKubernetesResource> authorizationPolicies) {
+  public ClusterObjects {
+    namespaces = List.copyOf(namespaces);
+    pods = List.copyOf(pods);
+    services = List.copyOf(services);
+    authorizationPolicies = List.copyOf(authorizationPolicies);
+  }
+}

@@ -1,0 +1,210 @@
+package dev.ambient.controller.kube;
+
+import dev.ambient.api.config.LenientMeshConfig;
+import dev.ambient.api.config.MeshConfigLoader;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translates Kubernetes objects into the mesh configuration, with Istio ambient's rules: a pod is
+ * captured (its traffic rides HBONE) when its namespace is labelled {@code
+ * istio.io/dataplane-mode=ambient} and the pod itself does not opt out with {@code none}; every
+ * other running pod is still a workload, reached in plain TCP, so services spanning both work.
+ *
+ * <p>The objects become the same tree the mesh YAML parses into, so one set of readers validates
+ * both sources, and errors name the object and field the same way. Invalid objects are left out and
+ * reported; the rest of the mesh still applies.
+ */
+public final class KubeTranslator {
+  public static final String DATAPLANE_MODE = "istio.io/dataplane-mode";
+  public static final String AMBIENT = "ambient";
+  public static final String NONE = "none";
+
+  /** Mesh-wide settings the cluster does not carry. */
+  public record Settings(String trustDomain, String rootNamespace, String clusterId) {
+    public static final Settings DEFAULT =
+        new Settings("cluster.local", "istio-system", "Kubernetes");
+  }
+
+  private KubeTranslator() {}
+
+  public static LenientMeshConfig translate(ClusterObjects objects, Settings settings) {
+    Map<String, Namespace> namespaces = new HashMap<>();
+    for (Namespace ns : objects.namespaces()) {
+      namespaces.put(ns.getMetadata().getName(), ns);
+    }
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("trustDomain", settings.trustDomain());
+    root.put("rootNamespace", settings.rootNamespace());
+    root.put("workloads", workloads(objects.pods(), namespaces, settings));
+    root.put("services", services(objects.services()));
+    root.put("authorizationPolicies", policies(objects.authorizationPolicies()));
+    return MeshConfigLoader.buildLenient(root, "kubernetes");
+  }
+
+  /** Whether the pod's traffic is captured into the mesh. */
+  public static boolean captured(Pod pod, Namespace namespace) {
+    String podMode = label(pod, DATAPLANE_MODE);
+    if (NONE.equals(podMode)) {
+      return false;
+    }
+    return AMBIENT.equals(podMode)
+        || (namespace != null && AMBIENT.equals(label(namespace, DATAPLANE_MODE)));
+  }
+
+  private static List<Object> workloads(
+      List<Pod> pods, Map<String, Namespace> namespaces, Settings settings) {
+    List<Object> out = new ArrayList<>();
+    for (Pod pod : sorted(pods)) {
+      if (!running(pod)) {
+        continue;
+      }
+      var meta = pod.getMetadata();
+      Map<String, Object> w = new LinkedHashMap<>();
+      w.put("name", meta.getName());
+      w.put("namespace", meta.getNamespace());
+      w.put("uid", settings.clusterId() + "//Pod/" + meta.getNamespace() + "/" + meta.getName());
+      String sa = pod.getSpec().getServiceAccountName();
+      w.put("serviceAccount", sa == null || sa.isEmpty() ? "default" : sa);
+      w.put("node", pod.getSpec().getNodeName());
+      w.put("addresses", addresses(pod));
+      w.put("protocol", captured(pod, namespaces.get(meta.getNamespace())) ? "HBONE" : "TCP");
+      w.put("labels", meta.getLabels() == null ? Map.of() : new LinkedHashMap<>(meta.getLabels()));
+      out.add(w);
+    }
+    return out;
+  }
+
+  /**
+   * A pod is a workload while it runs on a node with an address. Pods being deleted are left out at
+   * once, so no new connection goes to a pod that is shutting down; hostNetwork pods share the
+   * node's address and are not workloads of their own (as in Istio).
+   */
+  static boolean running(Pod pod) {
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      return false;
+    }
+    if (pod.getSpec() == null || Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+      return false;
+    }
+    if (pod.getSpec().getNodeName() == null || pod.getStatus() == null) {
+      return false;
+    }
+    String phase = pod.getStatus().getPhase();
+    if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+      return false;
+    }
+    String ip = pod.getStatus().getPodIP();
+    return ip != null && !ip.isEmpty();
+  }
+
+  private static List<Object> addresses(Pod pod) {
+    List<Object> out = new ArrayList<>();
+    List<PodIP> ips = pod.getStatus().getPodIPs();
+    if (ips != null) {
+      for (PodIP ip : ips) {
+        if (ip.getIp() != null && !out.contains(ip.getIp())) {
+          out.add(ip.getIp());
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      out.add(pod.getStatus().getPodIP());
+    }
+    return out;
+  }
+
+  private static List<Object> services(List<Service> services) {
+    List<Object> out = new ArrayList<>();
+    for (Service svc : sorted(services)) {
+      var spec = svc.getSpec();
+      if (spec == null || "ExternalName".equals(spec.getType())) {
+        continue; // a DNS alias, not addresses the mesh can carry
+      }
+      List<Object> vips = new ArrayList<>();
+      List<String> clusterIps =
+          spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()
+              ? spec.getClusterIPs()
+              : spec.getClusterIP() == null ? List.of() : List.of(spec.getClusterIP());
+      for (String ip : clusterIps) {
+        if (ip != null && !ip.isEmpty() && !"None".equals(ip)) {
+          vips.add(ip);
+        }
+      }
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("name", svc.getMetadata().getName());
+      s.put("namespace", svc.getMetadata().getNamespace());
+      s.put("vips", vips);
+      List<Object> ports = new ArrayList<>();
+      for (ServicePort p : spec.getPorts() == null ? List.<ServicePort>of() : spec.getPorts()) {
+        if (p.getProtocol() != null && !"TCP".equals(p.getProtocol())) {
+          continue; // the mesh carries TCP; UDP and SCTP ports bypass it
+        }
+        Map<String, Object> port = new LinkedHashMap<>();
+        port.put("port", p.getPort());
+        IntOrString target = p.getTargetPort();
+        if (target != null) {
+          port.put(
+              "targetPort", target.getIntVal() != null ? target.getIntVal() : target.getStrVal());
+        }
+        if (p.getName() != null && !p.getName().isEmpty()) {
+          port.put("name", p.getName());
+        }
+        ports.add(port);
+      }
+      s.put("ports", ports);
+      Map<String, String> selector = spec.getSelector();
+      // Selector-less Services (hand-written EndpointSlices) have no mesh endpoints yet.
+      s.put(
+          "endpoints",
+          selector == null || selector.isEmpty() ? List.of() : new LinkedHashMap<>(selector));
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static List<Object> policies(List<GenericKubernetesResource> policies) {
+    List<Object> out = new ArrayList<>();
+    for (GenericKubernetesResource p : sorted(policies)) {
+      Map<String, Object> meta = new LinkedHashMap<>();
+      meta.put("name", p.getMetadata().getName());
+      meta.put("namespace", p.getMetadata().getNamespace());
+      if (p.getMetadata().getAnnotations() != null) {
+        meta.put("annotations", new LinkedHashMap<>(p.getMetadata().getAnnotations()));
+      }
+      Map<String, Object> policy = new LinkedHashMap<>();
+      policy.put("apiVersion", p.getApiVersion());
+      policy.put("kind", p.getKind());
+      policy.put("metadata", meta);
+      Object spec = p.getAdditionalProperties().get("spec");
+      policy.put("spec", spec == null ? Map.of() : spec);
+      out.add(policy);
+    }
+    return out;
+  }
+
+  private static String label(HasMetadata o, String key) {
+    Map<String, String> labels = o.getMetadata().getLabels();
+    return labels == null ? null : labels.get(key);
+  }
+
+  private static <T extends HasMetadata> List<T> sorted(List<T> objects) {
+    List<T> copy = new ArrayList<>(objects);
+    copy.sort(
+        Comparator.comparing((T o) -> String.valueOf(o.getMetadata().getNamespace()))
+            .thenComparing(o -> o.getMetadata().getName()));
+    return copy;
+  }
+}

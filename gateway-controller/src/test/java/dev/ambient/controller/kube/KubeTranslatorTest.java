@@ -1,0 +1,219 @@
+package dev.ambient.controller.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ambient.api.authz.AuthorizationPolicy;
+import dev.ambient.api.config.LenientMeshConfig;
+import dev.ambient.api.model.MeshState;
+import dev.ambient.api.model.TunnelProtocol;
+import dev.ambient.api.model.Workload;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class KubeTranslatorTest {
+  private static Namespace namespace(String name, String mode) {
+    var b = new NamespaceBuilder().withNewMetadata().withName(name);
+    if (mode != null) {
+      b.addToLabels(KubeTranslator.DATAPLANE_MODE, mode);
+    }
+    return b.endMetadata().build();
+  }
+
+  private static PodBuilder pod(String ns, String name, String ip) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .addToLabels("app", name.replaceAll("-\\d+$", ""))
+        .endMetadata()
+        .withNewSpec()
+        .withNodeName("lab-node-1")
+        .withServiceAccountName("sa-" + name)
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP(ip)
+        .addNewPodIP(ip)
+        .endStatus();
+  }
+
+  private static GenericKubernetesResource policy(
+      String ns, String name, Map<String, Object> spec) {
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion("security.istio.io/v1")
+        .withKind("AuthorizationPolicy")
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .endMetadata()
+        .addToAdditionalProperties("spec", spec)
+        .build();
+  }
+
+  private static LenientMeshConfig translate(
+      List<Namespace> namespaces,
+      List<Pod> pods,
+      List<Service> services,
+      List<GenericKubernetesResource> policies) {
+    return KubeTranslator.translate(
+        new ClusterObjects(namespaces, pods, services, policies), KubeTranslator.Settings.DEFAULT);
+  }
+
+  @Test
+  void podsAreCapturedByNamespaceLabelUnlessTheyOptOut() throws Exception {
+    var result =
+        translate(
+            List.of(namespace("mesh", "ambient"), namespace("plain", null)),
+            List.of(
+                pod("mesh", "a-1", "10.244.1.2").build(),
+                pod("mesh", "b-1", "10.244.1.3")
+                    .editMetadata()
+                    .addToLabels(KubeTranslator.DATAPLANE_MODE, "none")
+                    .endMetadata()
+                    .build(),
+                pod("plain", "c-1", "10.244.2.2").build(),
+                pod("plain", "d-1", "10.244.2.3")
+                    .editMetadata()
+                    .addToLabels(KubeTranslator.DATAPLANE_MODE, "ambient")
+                    .endMetadata()
+                    .build()),
+            List.of(),
+            List.of());
+    assertThat(result.problems()).isEmpty();
+    Map<String, Workload> byName =
+        result.config().workloads().stream().collect(Collectors.toMap(Workload::name, w -> w));
+    assertThat(byName.get("a-1").protocol()).isEqualTo(TunnelProtocol.HBONE);
+    assertThat(byName.get("b-1").protocol()).isEqualTo(TunnelProtocol.NONE);
+    assertThat(byName.get("c-1").protocol()).isEqualTo(TunnelProtocol.NONE);
+    assertThat(byName.get("d-1").protocol()).isEqualTo(TunnelProtocol.HBONE);
+    Workload a = byName.get("a-1");
+    assertThat(a.uid()).isEqualTo("Kubernetes//Pod/mesh/a-1");
+    assertThat(a.serviceAccount()).isEqualTo("sa-a-1");
+    assertThat(a.node()).isEqualTo("lab-node-1");
+    assertThat(a.addresses()).extracting(Object::toString).containsExactly("/10.244.1.2");
+    assertThat(a.identity().toString()).isEqualTo("spiffe://cluster.local/ns/mesh/sa/sa-a-1");
+    assertThat(a.canonicalName()).isEqualTo("a");
+  }
+
+  @Test
+  void podsThatAreNotRunningWithAnAddressAreNotWorkloads() {
+    var result =
+        translate(
+            List.of(namespace("mesh", "ambient")),
+            List.of(
+                pod("mesh", "pending-1", null).build(),
+                pod("mesh", "done-1", "10.244.1.4")
+                    .editStatus()
+                    .withPhase("Succeeded")
+                    .endStatus()
+                    .build(),
+                pod("mesh", "host-1", "10.200.0.11")
+                    .editSpec()
+                    .withHostNetwork(true)
+                    .endSpec()
+                    .build(),
+                pod("mesh", "leaving-1", "10.244.1.5")
+                    .editMetadata()
+                    .withDeletionTimestamp("2026-11-22T10:00:00Z")
+                    .endMetadata()
+                    .build(),
+                pod("mesh", "up-1", "10.244.1.6").build()),
+            List.of(),
+            List.of());
+    assertThat(result.config().workloads()).extracting(Workload::name).containsExactly("up-1");
+  }
+
+  @Test
+  void servicesSelectTheirPodsAndKeepTcpPortsOnly() throws Exception {
+    Service echo =
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("mesh")
+            .withName("echo")
+            .endMetadata()
+            .withNewSpec()
+            .withClusterIP("10.96.0.20")
+            .withClusterIPs("10.96.0.20")
+            .addToSelector("app", "a")
+            .addNewPort()
+            .withName("http")
+            .withPort(80)
+            .withTargetPort(new IntOrString(8080))
+            .withProtocol("TCP")
+            .endPort()
+            .addNewPort()
+            .withName("dns")
+            .withPort(53)
+            .withProtocol("UDP")
+            .endPort()
+            .endSpec()
+            .build();
+    Service alias =
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("mesh")
+            .withName("alias")
+            .endMetadata()
+            .withNewSpec()
+            .withType("ExternalName")
+            .withExternalName("example.com")
+            .endSpec()
+            .build();
+    var result =
+        translate(
+            List.of(namespace("mesh", "ambient")),
+            List.of(
+                pod("mesh", "a-1", "10.244.1.2").build(), pod("mesh", "b-1", "10.244.1.3").build()),
+            List.of(echo, alias),
+            List.of());
+    assertThat(result.problems()).isEmpty();
+    MeshState state = MeshState.of(result.config(), 1);
+    assertThat(result.config().services()).hasSize(1);
+    var svc = result.config().services().get(0);
+    assertThat(svc.hostname()).isEqualTo("echo.mesh.svc.cluster.local");
+    assertThat(svc.ports()).hasSize(1);
+    assertThat(svc.port(80).targetPort()).isEqualTo(8080);
+    assertThat(svc.endpoints()).containsExactly("Kubernetes//Pod/mesh/a-1");
+    assertThat(state.version()).isEqualTo(1);
+  }
+
+  @Test
+  void anInvalidPolicyIsLeftOutAndNamedWhileTheRestApplies() {
+    var good =
+        policy(
+            "mesh",
+            "deny-sleep",
+            Map.of(
+                "action",
+                "DENY",
+                "rules",
+                List.of(
+                    Map.of(
+                        "from",
+                        List.of(Map.of("source", Map.of("namespaces", List.of("sleep"))))))));
+    var bad = policy("mesh", "broken", Map.of("action", "MAYBE"));
+    var result =
+        translate(
+            List.of(namespace("mesh", "ambient")),
+            List.of(pod("mesh", "a-1", "10.244.1.2").build()),
+            List.of(),
+            List.of(good, bad));
+    assertThat(result.config().policies())
+        .extracting(AuthorizationPolicy::name)
+        .containsExactly("deny-sleep");
+    assertThat(result.config().workloads()).hasSize(1);
+    assertThat(result.problems()).hasSize(1);
+    assertThat(result.problems().get(0)).contains("mesh/broken").contains("spec.action");
+  }
+}
