@@ -10,11 +10,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Drives the lab cluster through the project's own launcher, as a user would: `./mesh lab ...`. */
-final class LabCluster {
+/**
+ * Drives the lab cluster through the project's own launcher, as a user would: `./mesh lab ...`.
+ * Tests of any module that need a real Kubernetes use it (test scope).
+ */
+public final class LabCluster {
+  /** Where `./mesh lab up` leaves the admin kubeconfig (the default state directory). */
+  public static final Path ADMIN_KUBECONFIG = Path.of("/run/ambient-lab/admin.kubeconfig");
+
   /** What a finished command printed and how it ended. */
-  record Result(int exitCode, String stdout, String stderr) {
-    Result orThrow(String what) {
+  public record Result(int exitCode, String stdout, String stderr) {
+    public Result orThrow(String what) {
       if (exitCode != 0) {
         throw new IllegalStateException(
             what + " failed with exit code " + exitCode + ":\n" + stdout + "\n" + stderr);
@@ -25,12 +31,12 @@ final class LabCluster {
 
   private final Path repo;
 
-  LabCluster(Path repo) {
+  public LabCluster(Path repo) {
     this.repo = repo;
   }
 
   /** The repository root, found from the test's working directory (the module's). */
-  static Path findRepo() {
+  public static Path findRepo() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null && !Files.isRegularFile(dir.resolve("mesh"))) {
       dir = dir.getParent();
@@ -42,7 +48,7 @@ final class LabCluster {
   }
 
   /** Why the lab cannot run here, if it cannot: it needs root, Go and iptables. */
-  static Optional<String> unavailableReason() {
+  public static Optional<String> unavailableReason() {
     if (!"root".equals(System.getProperty("user.name"))) {
       return Optional.of("skipped: the lab cluster needs root (network namespaces, iptables)");
     }
@@ -64,7 +70,7 @@ final class LabCluster {
     return false;
   }
 
-  Result mesh(Duration timeout, String... args) throws IOException, InterruptedException {
+  public Result mesh(Duration timeout, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(repo.resolve("mesh").toString());
     command.add("lab");
@@ -72,11 +78,12 @@ final class LabCluster {
     return run(command, timeout, null);
   }
 
-  Result kubectl(String... args) throws IOException, InterruptedException {
+  public Result kubectl(String... args) throws IOException, InterruptedException {
     return kubectlWithInput(null, args);
   }
 
-  Result kubectlWithInput(String stdin, String... args) throws IOException, InterruptedException {
+  public Result kubectlWithInput(String stdin, String... args)
+      throws IOException, InterruptedException {
     List<String> command =
         new ArrayList<>(List.of(repo.resolve("mesh").toString(), "lab", "kubectl"));
     command.addAll(List.of(args));
@@ -84,7 +91,7 @@ final class LabCluster {
   }
 
   /** kubectl whose failure fails the test, returning its trimmed output. */
-  String k(String... args) throws IOException, InterruptedException {
+  public String k(String... args) throws IOException, InterruptedException {
     return kubectl(args).orThrow("kubectl " + String.join(" ", args)).stdout().trim();
   }
 

@@ -1,0 +1,220 @@
+package dev.ambient.controller.kube;
+
+import dev.ambient.api.config.LenientMeshConfig;
+import dev.ambient.api.model.InvalidMeshConfigException;
+import dev.ambient.api.model.MeshState;
+import dev.ambient.controller.xds.SnapshotSource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mesh snapshot from a Kubernetes cluster: informers on Namespaces, Pods, Services and
+ * AuthorizationPolicies, and on every change a rebuild of the whole snapshot from their caches
+ * (level-triggered: the translation never sees events, only the current objects). Bursts of events
+ * coalesce into one rebuild. A snapshot that cannot be indexed is reported and not applied; the
+ * previous one keeps serving.
+ */
+public final class KubernetesSnapshotSource implements SnapshotSource {
+  private static final Logger log = LoggerFactory.getLogger(KubernetesSnapshotSource.class);
+
+  /** How long a burst of events may take to settle before the snapshot is rebuilt. */
+  static final Duration COALESCE = Duration.ofMillis(50);
+
+  private final KubernetesClient client;
+  private final KubeTranslator.Settings settings;
+  private final ScheduledExecutorService thread;
+  private final ProblemReporter problems;
+  private final List<Consumer<MeshState>> listeners = new CopyOnWriteArrayList<>();
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaces;
+  private SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> pods;
+  private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
+  private SharedIndexInformer<GenericKubernetesResource> policies;
+  private volatile MeshState current = MeshState.EMPTY;
+  private long version;
+  private boolean rebuildPending;
+
+  private KubernetesSnapshotSource(KubernetesClient client, KubeTranslator.Settings settings) {
+    this.client = client;
+    this.settings = settings;
+    this.problems = new ProblemReporter(client);
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "kube-snapshot");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * Starts the informers, waits until their caches are filled and builds the first snapshot.
+   *
+   * @throws TimeoutException when the caches do not fill in time (the API server is unreachable)
+   */
+  public static KubernetesSnapshotSource start(
+      KubernetesClient client, KubeTranslator.Settings settings, Duration syncTimeout)
+      throws TimeoutException, InterruptedException {
+    KubernetesSnapshotSource source = new KubernetesSnapshotSource(client, settings);
+    try {
+      source.startInformers(syncTimeout);
+      source.thread.submit(source::rebuild).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      source.close();
+      throw new IllegalStateException("first snapshot failed", e.getCause());
+    } catch (TimeoutException | InterruptedException | RuntimeException e) {
+      source.close();
+      throw e;
+    }
+    return source;
+  }
+
+  private void startInformers(Duration syncTimeout) throws TimeoutException, InterruptedException {
+    ResourceEventHandler<HasMetadata> onChange =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(HasMetadata obj) {
+            scheduleRebuild();
+          }
+
+          @Override
+          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+            scheduleRebuild();
+          }
+
+          @Override
+          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+            scheduleRebuild();
+          }
+        };
+    namespaces = client.namespaces().inform(handler(onChange));
+    pods = client.pods().inAnyNamespace().inform(handler(onChange));
+    services = client.services().inAnyNamespace().inform(handler(onChange));
+    informers.addAll(List.of(namespaces, pods, services));
+    if (crdServed("authorizationpolicies.security.istio.io")) {
+      policies =
+          client
+              .genericKubernetesResources("security.istio.io/v1", "AuthorizationPolicy")
+              .inAnyNamespace()
+              .inform(handler(onChange));
+      informers.add(policies);
+    } else {
+      log.warn(
+          "the AuthorizationPolicy CRD (security.istio.io) is not installed: the mesh has no"
+              + " policies until it is and the controller restarts");
+    }
+    long deadline = System.nanoTime() + syncTimeout.toNanos();
+    for (SharedIndexInformer<?> informer : informers) {
+      while (!informer.hasSynced()) {
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException(
+              "Kubernetes informers did not sync within "
+                  + syncTimeout
+                  + " (is the API server reachable?)");
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends HasMetadata> ResourceEventHandler<T> handler(
+      ResourceEventHandler<HasMetadata> h) {
+    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+  }
+
+  private boolean crdServed(String name) {
+    try {
+      return client.apiextensions().v1().customResourceDefinitions().withName(name).get() != null;
+    } catch (RuntimeException e) {
+      log.warn("cannot check for CRD {}: {}", name, e.getMessage());
+      return false;
+    }
+  }
+
+  private void scheduleRebuild() {
+    synchronized (this) {
+      if (rebuildPending) {
+        return;
+      }
+      rebuildPending = true;
+    }
+    try {
+      thread.schedule(this::rebuild, COALESCE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // closing
+    }
+  }
+
+  /** Runs on the source's thread only. */
+  private void rebuild() {
+    synchronized (this) {
+      rebuildPending = false;
+    }
+    ClusterObjects objects =
+        new ClusterObjects(
+            namespaces.getStore().list(),
+            pods.getStore().list(),
+            services.getStore().list(),
+            policies == null ? List.of() : policies.getStore().list());
+    LenientMeshConfig translated;
+    try {
+      translated = KubeTranslator.translate(objects, settings);
+    } catch (RuntimeException e) {
+      log.error("translating the cluster failed; the previous snapshot keeps serving", e);
+      return;
+    }
+    problems.report(translated.problems());
+    MeshState next;
+    try {
+      next = MeshState.of(translated.config(), version + 1);
+    } catch (InvalidMeshConfigException e) {
+      log.error(
+          "the cluster's objects do not form a consistent mesh; the previous snapshot keeps"
+              + " serving: {}",
+          String.join("; ", e.problems()));
+      return;
+    }
+    version = next.version();
+    current = next;
+    for (Consumer<MeshState> listener : listeners) {
+      try {
+        listener.accept(next);
+      } catch (RuntimeException e) {
+        log.error("snapshot listener failed", e);
+      }
+    }
+  }
+
+  @Override
+  public MeshState current() {
+    return current;
+  }
+
+  @Override
+  public void onChange(Consumer<MeshState> listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void close() {
+    for (SharedIndexInformer<?> informer : informers) {
+      informer.close();
+    }
+    thread.shutdownNow();
+  }
+}
