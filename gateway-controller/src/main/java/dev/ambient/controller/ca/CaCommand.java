@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -68,17 +69,7 @@ public final class CaCommand implements Callable<Integer> {
     @ParentCommand CaCommand parent;
     @Spec CommandSpec spec;
 
-    @Option(
-        names = "--state-dir",
-        defaultValue = DEFAULT_STATE_DIR,
-        description = "CA state (root, tokens). Default: ${DEFAULT-VALUE}")
-    Path stateDir;
-
-    @Option(
-        names = "--trust-domain",
-        defaultValue = "cluster.local",
-        description = "Default: ${DEFAULT-VALUE}")
-    String trustDomain;
+    @Mixin CaOptions caOptions;
 
     @Option(
         names = "--listen",
@@ -87,67 +78,25 @@ public final class CaCommand implements Callable<Integer> {
     String listen;
 
     @Option(
-        names = "--max-ttl",
-        defaultValue = "24h",
-        description = "Longest leaf lifetime (e.g. 24h, 30m, 90s). Default: ${DEFAULT-VALUE}")
-    String maxTtl;
-
-    @Option(
         names = "--config",
         required = true,
         description = "Mesh YAML: which workloads run on which node.")
     Path config;
-
-    @Option(
-        names = "--ca-cert",
-        description = "Signer certificate (instead of the state dir's own root).")
-    Path caCert;
-
-    @Option(names = "--ca-key", description = "Signer key (0600).")
-    Path caKey;
-
-    @Option(
-        names = "--ca-chain",
-        description = "Further intermediates, closest to the signer first.")
-    Path caChain;
-
-    @Option(names = "--root-cert", description = "Root bundle the signer chains to.")
-    Path rootCert;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       try {
-        Duration ttl = CliValues.duration("--max-ttl", maxTtl);
         InetSocketAddress address = CliValues.hostPort("--listen", listen);
-        SigningMaterial material;
-        Path rootPath;
-        Path bundlePath;
-        if (caCert != null || caKey != null || caChain != null || rootCert != null) {
-          if (caCert == null || caKey == null || rootCert == null) {
-            throw new CaStateException("--ca-cert, --ca-key and --root-cert go together");
-          }
-          material = FileSigner.load(caCert, caKey, caChain, rootCert);
-          rootPath = rootCert;
-          bundlePath = rootCert;
-        } else {
-          RootStore store = RootStore.open(stateDir, trustDomain);
-          material = store;
-          rootPath = store.rootCertPath();
-          bundlePath = store.trustBundlePath();
-        }
+        CaOptions.Opened opened = caOptions.open();
         Supplier<MeshState> mesh = parent.meshViews.open(config);
-        CertificateAuthority ca = new CertificateAuthority(material, trustDomain, ttl);
         CaServer server =
-            new CaServer(address, ca, new NodeAuthorizer(mesh), BootstrapTokens.open(stateDir));
+            new CaServer(address, opened.ca(), new NodeAuthorizer(mesh), opened.tokens());
         server.start();
         Thread hook = new Thread(server::stop, "ca-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.println("CA root certificate: " + rootPath.toAbsolutePath());
-        out.println("CA trust bundle (give this to ztunnels): " + bundlePath.toAbsolutePath());
-        out.println("CA state dir: " + stateDir.toAbsolutePath());
-        out.println("CA trust domain: " + trustDomain + ", max TTL " + ttl);
+        opened.describe(out);
         out.println(
             "CA listening on " + address.getAddress().getHostAddress() + ":" + server.port());
         out.flush();

@@ -2,6 +2,7 @@ package dev.ambient.controller.ca;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.handler.ssl.SslContext;
@@ -31,13 +32,20 @@ public final class CaServer implements AutoCloseable {
   public static final InetSocketAddress DEFAULT_LISTEN =
       new InetSocketAddress(InetAddress.getLoopbackAddress(), 15012);
   static final List<String> DNS_NAMES = List.of("localhost", "istiod.istio-system.svc");
-  private static final int MAX_MESSAGE_BYTES = 256 * 1024;
+
+  /**
+   * Large enough for a discovery client's reconnect request, whose initial_resource_versions list
+   * every resource it holds (about 100 bytes each); CSRs are far smaller.
+   */
+  private static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
   private static final Logger log = LoggerFactory.getLogger(CaServer.class);
 
   private final InetSocketAddress listen;
   private final CertificateAuthority ca;
   private final NodeAuthorizer authorizer;
   private final CallerAuthenticator authenticator;
+  private final List<ServerServiceDefinition> extraServices = new ArrayList<>();
   private ServingKeyManager keyManager;
   private ScheduledExecutorService renewer;
   private Server server;
@@ -53,6 +61,24 @@ public final class CaServer implements AutoCloseable {
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
   }
 
+  /**
+   * Serves another gRPC service on the CA's port and TLS, behind the same caller authentication
+   * (the controller puts workload discovery here, as istiod serves xDS and the CA on 15012). Must
+   * be called before {@link #start}.
+   */
+  public synchronized CaServer addService(ServerServiceDefinition service) {
+    if (server != null) {
+      throw new IllegalStateException("CA server already started");
+    }
+    extraServices.add(Objects.requireNonNull(service, "service"));
+    return this;
+  }
+
+  /** The interceptor that authenticates this server's callers. */
+  public CallerAuthInterceptor authInterceptor() {
+    return new CallerAuthInterceptor(authenticator);
+  }
+
   public synchronized CaServer start() throws IOException {
     if (server != null) {
       throw new IllegalStateException("CA server already started");
@@ -63,7 +89,7 @@ public final class CaServer implements AutoCloseable {
         GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager))
             .protocols("TLSv1.3")
             .build();
-    Server s =
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(listen)
             .sslContext(ssl)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
@@ -71,8 +97,11 @@ public final class CaServer implements AutoCloseable {
             .maxConcurrentCallsPerConnection(100)
             .addService(
                 ServerInterceptors.intercept(
-                    new CaGrpcService(ca, authorizer), new CallerAuthInterceptor(authenticator)))
-            .build();
+                    new CaGrpcService(ca, authorizer), new CallerAuthInterceptor(authenticator)));
+    for (ServerServiceDefinition extra : extraServices) {
+      builder.addService(ServerInterceptors.intercept(extra, authInterceptor()));
+    }
+    Server s = builder.build();
     try {
       s.start();
     } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.ambient.controller.cli;
 
 import dev.ambient.controller.ca.CaCommand;
 import dev.ambient.controller.demo.DemoCommand;
+import dev.ambient.controller.server.ControllerCommand;
 import dev.ambient.netlab.NetLabCommand;
 import dev.ambient.ztunnel.app.ZtunnelCommand;
 import dev.ambient.ztunnel.cni.CniCommand;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       CaCommand.class,
+      ControllerCommand.class,
       ZtunnelCommand.class,
       CniCommand.class,
       NetLabCommand.class

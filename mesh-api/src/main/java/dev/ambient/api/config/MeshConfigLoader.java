@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,19 +84,20 @@ public final class MeshConfigLoader {
               + " bytes, more than the limit of "
               + MAX_DOCUMENT_SIZE);
     }
-    String text;
+    return parseDetailed(decode(utf8Yaml, name), name);
+  }
+
+  private static String decode(byte[] utf8, String name) throws InvalidMeshConfigException {
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(utf8Yaml))
-              .toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(utf8))
+          .toString();
     } catch (CharacterCodingException e) {
       throw new InvalidMeshConfigException(name + ": document is not valid UTF-8");
     }
-    return parseDetailed(text, name);
   }
 
   /** Like {@link #parse} but also returns the loader's notes (skipped policies, L7 fields). */
@@ -109,7 +111,102 @@ public final class MeshConfigLoader {
       throw new InvalidMeshConfigException(
           source + ": document is longer than the limit of " + MAX_DOCUMENT_SIZE + " characters");
     }
-    Object root = readYaml(yaml, source);
+    return buildChecked(readYaml(yaml, source), source);
+  }
+
+  /**
+   * Parses several documents (a directory's files) as one mesh: their {@code workloads}, {@code
+   * services} and {@code authorizationPolicies} lists are concatenated in the given order, and
+   * {@code trustDomain} and {@code rootNamespace}, where given, must agree. References work across
+   * documents (a service's label selector sees every document's workloads). Problems name the
+   * document for document-level errors and the object (namespace/name) for everything else; list
+   * indices count across the documents in order.
+   *
+   * @param documents document name to UTF-8 bytes, in the order to merge them
+   */
+  public static ParsedMeshConfig parseDocuments(Map<String, byte[]> documents, String sourceName)
+      throws InvalidMeshConfigException {
+    String source = sourceName == null || sourceName.isEmpty() ? "config" : sourceName;
+    if (documents.isEmpty()) {
+      throw new InvalidMeshConfigException(source + ": no documents");
+    }
+    long total = 0;
+    for (byte[] b : documents.values()) {
+      total += b.length;
+    }
+    if (total > MAX_DOCUMENT_SIZE) {
+      throw new InvalidMeshConfigException(
+          source
+              + ": documents are "
+              + total
+              + " bytes, more than the limit of "
+              + MAX_DOCUMENT_SIZE);
+    }
+    List<String> problems = new ArrayList<>();
+    Map<String, Object> merged = new LinkedHashMap<>();
+    Map<String, String> scalarFrom = new HashMap<>();
+    for (Map.Entry<String, byte[]> d : documents.entrySet()) {
+      String name = d.getKey();
+      Object root;
+      try {
+        root = readYaml(decode(d.getValue(), name), name);
+      } catch (InvalidMeshConfigException e) {
+        problems.addAll(e.problems());
+        continue;
+      }
+      if (!(root instanceof Map<?, ?> map)) {
+        problems.add(
+            name
+                + ": document must be a map of trustDomain, rootNamespace, workloads,"
+                + " services, authorizationPolicies");
+        continue;
+      }
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String key = String.valueOf(e.getKey());
+        Object value = e.getValue();
+        if (key.equals("workloads")
+            || key.equals("services")
+            || key.equals("authorizationPolicies")) {
+          if (value == null) {
+            continue;
+          }
+          if (!(value instanceof List<?> list)) {
+            problems.add(name + ": field " + key + ": must be a list");
+            continue;
+          }
+          @SuppressWarnings("unchecked")
+          List<Object> into =
+              (List<Object>) merged.computeIfAbsent(key, k -> new ArrayList<Object>());
+          into.addAll(list);
+        } else if (key.equals("trustDomain") || key.equals("rootNamespace")) {
+          Object before = merged.putIfAbsent(key, value);
+          if (before == null) {
+            scalarFrom.put(key, name);
+          } else if (!before.equals(value)) {
+            problems.add(
+                name
+                    + ": field "
+                    + key
+                    + ": "
+                    + Text.quote(String.valueOf(value))
+                    + " differs from "
+                    + Text.quote(String.valueOf(before))
+                    + " in "
+                    + scalarFrom.get(key));
+          }
+        } else {
+          problems.add(name + ": field " + Text.quote(key) + ": unknown field");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidMeshConfigException(problems);
+    }
+    return buildChecked(merged, source);
+  }
+
+  private static ParsedMeshConfig buildChecked(Object root, String source)
+      throws InvalidMeshConfigException {
     List<String> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     MeshConfig config = build(root, source, problems, notes);

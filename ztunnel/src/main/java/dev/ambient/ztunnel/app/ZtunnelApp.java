@@ -16,6 +16,8 @@ import dev.ambient.ztunnel.proxy.ProxyListeners;
 import dev.ambient.ztunnel.proxy.ProxySettings;
 import dev.ambient.ztunnel.relay.NetTransport;
 import dev.ambient.ztunnel.state.StateHolder;
+import dev.ambient.ztunnel.xds.WdsClient;
+import dev.ambient.ztunnel.xds.WdsClientConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,9 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ztunnel process: config from a file, certificates from the CA, the data-path listeners, and
- * the admin, metrics and readiness endpoints. Ready once the listeners are bound and every local
- * workload holds a certificate.
+ * One ztunnel process: config from a file or from workload discovery, certificates from the CA, the
+ * data-path listeners, and the admin, metrics and readiness endpoints. Ready once the listeners are
+ * bound and every local workload holds a certificate.
  */
 public final class ZtunnelApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZtunnelApp.class);
@@ -46,6 +48,10 @@ public final class ZtunnelApp implements AutoCloseable {
    *     in-pod mode (local pods are served from listeners inside their own netns, not from
    *     per-workload HBONE listeners in ztunnel's)
    * @param podDrainTimeout how long a removed pod's connections may finish
+   * @param config the mesh YAML file; null when {@code xdsAddress} is set
+   * @param xdsAddress the workload discovery server, which then replaces the file as the source of
+   *     workloads, services and policies (talked to with the CA's root file and node token)
+   * @param xdsPlaintext talk to {@code xdsAddress} without TLS (a development server on 15010)
    */
   public record Settings(
       Path config,
@@ -62,7 +68,46 @@ public final class ZtunnelApp implements AutoCloseable {
       int hbonePort,
       int workerThreads,
       Path inpodSocket,
-      Duration podDrainTimeout) {
+      Duration podDrainTimeout,
+      InetSocketAddress xdsAddress,
+      boolean xdsPlaintext) {
+
+    /** Config from the file. */
+    public Settings(
+        Path config,
+        String node,
+        String trustDomain,
+        InetSocketAddress caAddress,
+        Path caRoot,
+        Path caTokenFile,
+        Duration certificateTtl,
+        InetSocketAddress socks,
+        InetSocketAddress admin,
+        InetSocketAddress metrics,
+        InetSocketAddress readiness,
+        int hbonePort,
+        int workerThreads,
+        Path inpodSocket,
+        Duration podDrainTimeout) {
+      this(
+          config,
+          node,
+          trustDomain,
+          caAddress,
+          caRoot,
+          caTokenFile,
+          certificateTtl,
+          socks,
+          admin,
+          metrics,
+          readiness,
+          hbonePort,
+          workerThreads,
+          inpodSocket,
+          podDrainTimeout,
+          null,
+          false);
+    }
 
     /** Explicit mode (SOCKS5, host-netns HBONE listeners), no in-pod capture. */
     public Settings(
@@ -99,6 +144,32 @@ public final class ZtunnelApp implements AutoCloseable {
 
     public Settings {
       podDrainTimeout = podDrainTimeout == null ? Duration.ofSeconds(5) : podDrainTimeout;
+      if ((config == null) == (xdsAddress == null)) {
+        throw new IllegalArgumentException(
+            "exactly one source of mesh config: a config file or an xDS address");
+      }
+    }
+
+    /** The same settings with workload discovery instead of the file. */
+    public Settings withXds(InetSocketAddress address, boolean plaintext) {
+      return new Settings(
+          null,
+          node,
+          trustDomain,
+          caAddress,
+          caRoot,
+          caTokenFile,
+          certificateTtl,
+          socks,
+          admin,
+          metrics,
+          readiness,
+          hbonePort,
+          workerThreads,
+          inpodSocket,
+          podDrainTimeout,
+          address,
+          plaintext);
     }
 
     public boolean inPod() {
@@ -110,6 +181,7 @@ public final class ZtunnelApp implements AutoCloseable {
   private final StateHolder state = new StateHolder(MeshState.EMPTY);
   private final AtomicBoolean ready = new AtomicBoolean();
   private ConfigWatcher watcher;
+  private WdsClient wds;
   private ScheduledExecutorService scheduler;
   private CaClient ca;
   private CertificateManager certificates;
@@ -136,17 +208,19 @@ public final class ZtunnelApp implements AutoCloseable {
   }
 
   private void startAll() throws Exception {
-    watcher = new ConfigWatcher(settings.config(), state);
-    MeshState initial = watcher.start();
-    LOG.info(
-        "config {} version {}: {} workloads ({} on node {}), {} services, {} policies",
-        settings.config(),
-        initial.version(),
-        initial.workloads().size(),
-        initial.workloadsOnNode(settings.node()).size(),
-        settings.node(),
-        initial.services().size(),
-        initial.policies().size());
+    if (settings.config() != null) {
+      watcher = new ConfigWatcher(settings.config(), state);
+      MeshState initial = watcher.start();
+      LOG.info(
+          "config {} version {}: {} workloads ({} on node {}), {} services, {} policies",
+          settings.config(),
+          initial.version(),
+          initial.workloads().size(),
+          initial.workloadsOnNode(settings.node()).size(),
+          settings.node(),
+          initial.services().size(),
+          initial.policies().size());
+    }
 
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
@@ -194,23 +268,45 @@ public final class ZtunnelApp implements AutoCloseable {
 
     // Certificates follow the config: fetch for workloads that arrive, forget those that left.
     state.onChange(this::prefetchCertificates);
-    CompletableFuture<Void> certs = prefetchCertificates(initial);
     listeners.start().get(30, TimeUnit.SECONDS);
     if (settings.inPod()) {
       inPod = new InPodManager(listeners, settings.podDrainTimeout());
       inPodServer = new InPodServer(settings.inpodSocket(), inPod);
       inPodServer.start();
     }
-    certs.whenComplete(
-        (ok, error) -> {
-          if (error != null) {
-            LOG.warn("not ready: certificates for local workloads: {}", rootMessage(error));
-            // Keep trying: the manager retries with backoff; readiness follows the first success.
-            prefetchUntilReady();
-          } else {
-            markReady();
-          }
-        });
+    // Not ready before the mesh config is known: at once from the file, after the first applied
+    // response of every type from discovery.
+    CompletableFuture<Void> configured;
+    if (settings.xdsAddress() != null) {
+      wds =
+          WdsClient.start(
+              new WdsClientConfig(
+                  settings.xdsAddress().getHostString(),
+                  settings.xdsAddress().getPort(),
+                  settings.xdsPlaintext(),
+                  settings.caRoot(),
+                  settings.caTokenFile(),
+                  settings.trustDomain(),
+                  settings.node()),
+              state,
+              null);
+      configured = wds.synced();
+    } else {
+      configured = CompletableFuture.completedFuture(null);
+    }
+    configured
+        .thenCompose(synced -> prefetchCertificates(state.current()))
+        .whenComplete(
+            (ok, error) -> {
+              if (error != null) {
+                LOG.warn("not ready: certificates for local workloads: {}", rootMessage(error));
+                // Keep trying: the manager retries with backoff; readiness follows the first
+                // success.
+                prefetchUntilReady();
+              } else {
+                markReady();
+              }
+            });
   }
 
   private void prefetchUntilReady() {
@@ -262,7 +358,10 @@ public final class ZtunnelApp implements AutoCloseable {
     return ids;
   }
 
-  /** Listeners bound, local certificates held, and (in-pod mode) the CNI socket listening. */
+  /**
+   * Listeners bound, the mesh config known (discovery synced), local certificates held, and (in-pod
+   * mode) the CNI socket listening.
+   */
   public boolean isReady() {
     return ready.get() && (inPodServer == null || inPodServer.isListening());
   }
@@ -274,6 +373,11 @@ public final class ZtunnelApp implements AutoCloseable {
 
   public StateHolder state() {
     return state;
+  }
+
+  /** The discovery client, or {@code null} when config comes from a file. */
+  public WdsClient wds() {
+    return wds;
   }
 
   /** SIGTERM: unready, stop accepting, let live connections finish until the deadline. */
@@ -298,6 +402,9 @@ public final class ZtunnelApp implements AutoCloseable {
   @Override
   public void close() {
     ready.set(false);
+    if (wds != null) {
+      wds.close(); // first: no new state while the rest shuts down
+    }
     if (admin != null) {
       admin.close();
     }

@@ -21,8 +21,25 @@ public final class ZtunnelCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", required = true, description = "Mesh YAML file (reloaded on change).")
+  @Option(
+      names = "--config",
+      description =
+          "Mesh YAML file (reloaded on change). Either this or --xds-address (the file stays for"
+              + " tests and the demo).")
   Path config;
+
+  @Option(
+      names = "--xds-address",
+      description =
+          "Workload discovery server host:port (the controller, e.g. 127.0.0.1:15012): delta ADS"
+              + " for workloads, services and policies instead of --config. TLS with --ca-root and"
+              + " --ca-token-file, as for the CA.")
+  String xdsAddress;
+
+  @Option(
+      names = "--xds-plaintext",
+      description = "Talk to --xds-address without TLS (the controller's --plaintext 15010; dev).")
+  boolean xdsPlaintext;
 
   @Option(names = "--node", required = true, description = "This node's name.")
   String node;
@@ -113,6 +130,13 @@ public final class ZtunnelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if ((config == null) == (xdsAddress == null)) {
+      throw new ParameterException(
+          spec.commandLine(), "give exactly one of --config and --xds-address");
+    }
+    if (xdsPlaintext && xdsAddress == null) {
+      throw new ParameterException(spec.commandLine(), "--xds-plaintext needs --xds-address");
+    }
     ZtunnelApp.Settings settings =
         new ZtunnelApp.Settings(
             config,
@@ -129,7 +153,9 @@ public final class ZtunnelCommand implements Callable<Integer> {
             hbonePort,
             workerThreads,
             inpodSocket,
-            duration("--pod-drain-timeout", podDrainTimeout));
+            duration("--pod-drain-timeout", podDrainTimeout),
+            xdsAddress == null ? null : address("--xds-address", xdsAddress, null),
+            xdsPlaintext);
     Duration drain = duration("--drain-timeout", drainTimeout);
     ZtunnelApp app;
     try {

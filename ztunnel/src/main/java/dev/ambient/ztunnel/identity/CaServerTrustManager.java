@@ -23,13 +23,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * answer: that answer arrived over a connection this manager had accepted, and it is how a client
  * learns a rotated root before the CA starts serving with it.
  */
-final class CaServerTrustManager extends X509ExtendedTrustManager {
+public final class CaServerTrustManager extends X509ExtendedTrustManager {
   private final String host;
   private final String istiodUri;
   private volatile List<X509Certificate> configured;
   private volatile List<X509Certificate> learned = List.of();
 
-  CaServerTrustManager(List<X509Certificate> roots, String host, String istiodUri) {
+  public CaServerTrustManager(List<X509Certificate> roots, String host, String istiodUri) {
     this.configured = List.copyOf(roots);
     this.host = host;
     this.istiodUri = istiodUri;

@@ -2,6 +2,8 @@ package dev.ambient.ztunnel.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -32,5 +34,60 @@ class ZtunnelCommandTest {
     new CommandLine(cmd).parseArgs(args);
     assertThat(cmd.inpodSocket).isEqualTo(Path.of("/run/ztunnel/ztunnel.sock"));
     assertThat(cmd.podDrainTimeout).isEqualTo("2s");
+  }
+
+  @Test
+  void xdsAddressReplacesConfigAndExactlyOneIsRequired() {
+    ZtunnelCommand cmd = new ZtunnelCommand();
+    new CommandLine(cmd)
+        .parseArgs(
+            "--xds-address",
+            "127.0.0.1:15010",
+            "--xds-plaintext",
+            "--node",
+            "node-a",
+            "--ca-root",
+            "root.pem",
+            "--ca-token-file",
+            "t");
+    assertThat(cmd.config).isNull();
+    assertThat(cmd.xdsAddress).isEqualTo("127.0.0.1:15010");
+    assertThat(cmd.xdsPlaintext).isTrue();
+
+    assertThat(run("--node", "node-a", "--ca-root", "r", "--ca-token-file", "t"))
+        .contains("exactly one of --config and --xds-address");
+    assertThat(
+            run(
+                "--config",
+                "m.yaml",
+                "--xds-address",
+                "127.0.0.1:15012",
+                "--node",
+                "node-a",
+                "--ca-root",
+                "r",
+                "--ca-token-file",
+                "t"))
+        .contains("exactly one of --config and --xds-address");
+    assertThat(
+            run(
+                "--config",
+                "m.yaml",
+                "--xds-plaintext",
+                "--node",
+                "node-a",
+                "--ca-root",
+                "r",
+                "--ca-token-file",
+                "t"))
+        .contains("--xds-plaintext needs --xds-address");
+  }
+
+  private static String run(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new ZtunnelCommand());
+    cl.setErr(new PrintWriter(err, true));
+    assertThat(cl.execute(args)).isNotZero();
+    return err.toString();
   }
 }

@@ -1,0 +1,137 @@
+package dev.ambient.controller.server;
+
+import dev.ambient.api.config.CliValues;
+import dev.ambient.api.model.InvalidMeshConfigException;
+import dev.ambient.controller.ca.CaOptions;
+import dev.ambient.controller.ca.CaStateException;
+import dev.ambient.controller.xds.LocalSnapshotSources;
+import dev.ambient.controller.xds.PlaintextXdsServer;
+import dev.ambient.controller.xds.SnapshotSource;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mesh controller serve}: the control plane (workload discovery and the CA). */
+@Command(
+    name = "controller",
+    mixinStandardHelpOptions = true,
+    description = "The control plane: workload discovery (delta ADS) and the CA.",
+    subcommands = {ControllerCommand.Serve.class})
+public final class ControllerCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      description =
+          "Serve workload discovery and the CA over gRPC/TLS 1.3 on one port (default"
+              + " 127.0.0.1:15012), from a mesh YAML file reloaded on change.")
+  static final class Serve implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Mixin CaOptions caOptions;
+
+    @Option(
+        names = "--config",
+        required = true,
+        description =
+            "Mesh YAML file, or a directory of them merged into one mesh (reloaded on change; a"
+                + " bad edit keeps the last good snapshot).")
+    Path config;
+
+    @Option(
+        names = "--listen-ip",
+        defaultValue = "127.0.0.1",
+        description = "Address the ports listen on. Default: ${DEFAULT-VALUE}")
+    String listenIp;
+
+    @Option(
+        names = "--xds-port",
+        defaultValue = "15012",
+        description = "TLS port for discovery and the CA. Default: ${DEFAULT-VALUE}")
+    int xdsPort;
+
+    @Option(
+        names = "--plaintext",
+        description = "Also serve discovery without TLS (development only).")
+    boolean plaintext;
+
+    @Option(
+        names = "--plaintext-port",
+        defaultValue = "" + PlaintextXdsServer.DEFAULT_PORT,
+        description = "Port of --plaintext. Default: ${DEFAULT-VALUE}")
+    int plaintextPort;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      ControllerServer server;
+      try {
+        InetAddress ip = CliValues.hostPort("--listen-ip", listenIp + ":1").getAddress();
+        port("--xds-port", xdsPort);
+        port("--plaintext-port", plaintextPort);
+        CaOptions.Opened ca = caOptions.open();
+        SnapshotSource source = LocalSnapshotSources.open(config, Duration.ofSeconds(1));
+        server =
+            ControllerServer.start(
+                new ControllerServer.Settings(
+                    new InetSocketAddress(ip, xdsPort),
+                    plaintext ? new InetSocketAddress(ip, plaintextPort) : null),
+                source,
+                ca.ca(),
+                ca.tokens());
+        ca.describe(out);
+      } catch (CaStateException
+          | IllegalArgumentException
+          | InvalidMeshConfigException
+          | IOException e) {
+        err.println("controller serve: " + e.getMessage());
+        return 1;
+      }
+      Thread hook = new Thread(server::close, "controller-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      out.println("controller config: " + config.toAbsolutePath());
+      out.println("controller listening on " + listenIp + ":" + server.port() + " (CA + WDS, TLS)");
+      if (plaintext) {
+        out.println(
+            "controller plaintext WDS on " + listenIp + ":" + server.plaintextPort() + " (no TLS)");
+      }
+      out.flush();
+      try {
+        server.awaitTermination();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        server.close();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // The JVM is exiting and runs the hook itself.
+        }
+      }
+      return 0;
+    }
+
+    private static void port(String option, int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(option + ": " + port + " is not a port number");
+      }
+    }
+  }
+}
