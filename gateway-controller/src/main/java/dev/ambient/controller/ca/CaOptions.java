@@ -21,7 +21,7 @@ public final class CaOptions {
       names = "--trust-domain",
       defaultValue = "cluster.local",
       description = "Default: ${DEFAULT-VALUE}")
-  String trustDomain;
+  public String trustDomain;
 
   @Option(
       names = "--max-ttl",

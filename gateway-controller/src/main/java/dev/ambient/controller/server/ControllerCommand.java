@@ -4,16 +4,24 @@ import dev.ambient.api.config.CliValues;
 import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.controller.ca.CaOptions;
 import dev.ambient.controller.ca.CaStateException;
+import dev.ambient.controller.kube.KubeTranslator;
+import dev.ambient.controller.kube.KubernetesSnapshotSource;
 import dev.ambient.controller.xds.LocalSnapshotSources;
 import dev.ambient.controller.xds.PlaintextXdsServer;
 import dev.ambient.controller.xds.SnapshotSource;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,13 +54,28 @@ public final class ControllerCommand implements Callable<Integer> {
 
     @Mixin CaOptions caOptions;
 
-    @Option(
-        names = "--config",
-        required = true,
-        description =
-            "Mesh YAML file, or a directory of them merged into one mesh (reloaded on change; a"
-                + " bad edit keeps the last good snapshot).")
-    Path config;
+    /** Where the mesh comes from: a local YAML source or a Kubernetes cluster. */
+    static final class Source {
+      @Option(
+          names = "--config",
+          required = true,
+          description =
+              "Mesh YAML file, or a directory of them merged into one mesh (reloaded on change; a"
+                  + " bad edit keeps the last good snapshot).")
+      Path config;
+
+      @Option(
+          names = "--kubeconfig",
+          required = true,
+          description =
+              "Take the mesh from the Kubernetes cluster of this kubeconfig: Namespaces, Pods,"
+                  + " Services and AuthorizationPolicies, watched; invalid objects are left out"
+                  + " with a Warning Event.")
+      Path kubeconfig;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source from;
 
     @Option(
         names = "--listen-ip",
@@ -87,7 +110,7 @@ public final class ControllerCommand implements Callable<Integer> {
         port("--xds-port", xdsPort);
         port("--plaintext-port", plaintextPort);
         CaOptions.Opened ca = caOptions.open();
-        SnapshotSource source = LocalSnapshotSources.open(config, Duration.ofSeconds(1));
+        SnapshotSource source = openSource();
         server =
             ControllerServer.start(
                 new ControllerServer.Settings(
@@ -106,7 +129,11 @@ public final class ControllerCommand implements Callable<Integer> {
       }
       Thread hook = new Thread(server::close, "controller-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      out.println("controller config: " + config.toAbsolutePath());
+      out.println(
+          "controller config: "
+              + (from.config != null
+                  ? from.config.toAbsolutePath()
+                  : "Kubernetes (" + from.kubeconfig.toAbsolutePath() + ")"));
       out.println("controller listening on " + listenIp + ":" + server.port() + " (CA + WDS, TLS)");
       if (plaintext) {
         out.println(
@@ -126,6 +153,37 @@ public final class ControllerCommand implements Callable<Integer> {
         }
       }
       return 0;
+    }
+
+    private SnapshotSource openSource() throws IOException, InvalidMeshConfigException {
+      if (from.config != null) {
+        return LocalSnapshotSources.open(from.config, Duration.ofSeconds(1));
+      }
+      Config kube;
+      try {
+        kube = Config.fromKubeconfig(Files.readString(from.kubeconfig));
+      } catch (IOException | RuntimeException e) {
+        throw new IllegalArgumentException(
+            "--kubeconfig " + from.kubeconfig + ": " + e.getMessage());
+      }
+      KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
+      try {
+        return KubernetesSnapshotSource.start(
+            client,
+            new KubeTranslator.Settings(
+                caOptions.trustDomain,
+                KubeTranslator.Settings.DEFAULT.rootNamespace(),
+                KubeTranslator.Settings.DEFAULT.clusterId()),
+            Duration.ofSeconds(60));
+      } catch (TimeoutException e) {
+        client.close();
+        throw new IllegalArgumentException(
+            "--kubeconfig " + from.kubeconfig + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        client.close();
+        Thread.currentThread().interrupt();
+        throw new IllegalArgumentException("interrupted while starting");
+      }
     }
 
     private static void port(String option, int port) {

@@ -118,7 +118,7 @@ class KubernetesSnapshotSourceLabTest {
                               "involvedObject.name=broken,reason=" + ProblemReporter.REASON,
                               "-o",
                               "jsonpath={.items[*].message}"))
-                      .contains("spec.action"));
+                      .contains("ipBlocks"));
 
       // Level-triggered: the next snapshots follow labels, scaling and deletion.
       long before = state.version();

@@ -117,4 +117,36 @@ class ControllerCommandTest {
         .contains("controller serve:")
         .contains("workloads[0] (default/sleep): field addresses[0]");
   }
+
+  @Test
+  void theMeshComesFromExactlyOneSource() throws Exception {
+    Path config = Files.writeString(dir.resolve("mesh.yaml"), MESH);
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new MeshCommand());
+    cl.setErr(new PrintWriter(err, true));
+    int both =
+        cl.execute(
+            "controller",
+            "serve",
+            "--config",
+            config.toString(),
+            "--kubeconfig",
+            config.toString());
+    assertThat(both).isNotZero();
+    assertThat(err.toString()).contains("mutually exclusive");
+
+    err.getBuffer().setLength(0);
+    int badKubeconfig =
+        cl.execute(
+            "controller",
+            "serve",
+            "--state-dir",
+            dir.resolve("ca").toString(),
+            "--kubeconfig",
+            dir.resolve("missing.kubeconfig").toString(),
+            "--xds-port",
+            "0");
+    assertThat(badKubeconfig).isEqualTo(1);
+    assertThat(err.toString()).contains("--kubeconfig").contains("missing.kubeconfig");
+  }
 }
