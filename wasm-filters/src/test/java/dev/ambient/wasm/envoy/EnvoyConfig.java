@@ -113,7 +113,7 @@ public final class EnvoyConfig {
       tags.append("{\"tag_name\": ")
           .append(q(t))
           .append(", \"regex\": ")
-          .append(q("(" + t + "=\\.=(.*?);\\.;)"))
+          .append(q(tagRegex(t)))
           .append('}');
     }
     StringBuilder filters = new StringBuilder();
@@ -163,6 +163,17 @@ public final class EnvoyConfig {
         + " \"port_value\": "
         + backendPort
         + "}}}}]}]}}]}}\n";
+  }
+
+  /**
+   * The {@code stats_tags} regex for one label. Istio's form {@code (<tag>=\\.=(.*?);\\.;)} also
+   * matches inside a longer label ending in the same name: a tag {@code policy} would take its
+   * value from {@code connection_security_policy=.=mutual_tls;.;} (seen in Envoy 1.40). Requiring
+   * the character before the label to end the previous part ({@code wasmcustom.} or {@code ;.;})
+   * keeps each rule on its own label.
+   */
+  public static String tagRegex(String tag) {
+    return "[.;](" + tag + "=\\.=(.*?);\\.;)";
   }
 
   /** A JSON (and so YAML) double-quoted string. */
