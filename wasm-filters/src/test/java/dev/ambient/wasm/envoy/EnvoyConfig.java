@@ -39,6 +39,8 @@ public final class EnvoyConfig {
   private final int backendPort;
   private final List<String> httpFilters = new ArrayList<>();
   private Path accessLog;
+  private String transportSocket = "";
+  private String networkFilters = "";
 
   public EnvoyConfig(int backendPort) {
     this.backendPort = backendPort;
@@ -47,6 +49,41 @@ public final class EnvoyConfig {
   /** Adds an HTTP filter (a JSON object) before the router. */
   public EnvoyConfig filter(String filterJson) {
     httpFilters.add(filterJson);
+    return this;
+  }
+
+  /**
+   * Terminates mTLS on the listener: server certificate and key, and the CA that client
+   * certificates must chain to (a client certificate is required).
+   */
+  public EnvoyConfig mtls(Path certChain, Path key, Path clientCa) {
+    transportSocket =
+        ", \"transport_socket\": {\"name\": \"envoy.transport_sockets.tls\", \"typed_config\": {"
+            + "\"@type\": \"type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext\","
+            + " \"require_client_certificate\": true, \"common_tls_context\": {"
+            + "\"tls_certificates\": [{\"certificate_chain\": {\"filename\": "
+            + q(certChain.toString())
+            + "}, \"private_key\": {\"filename\": "
+            + q(key.toString())
+            + "}}], \"validation_context\": {\"trusted_ca\": {\"filename\": "
+            + q(clientCa.toString())
+            + "}}}}}";
+    return this;
+  }
+
+  /**
+   * The waypoint's mechanism: a network filter that copies the TLS peer's URI SAN into
+   * connection filter state {@code key} ({@code envoy.hashable_string}) for the HTTP filters.
+   */
+  public EnvoyConfig peerPrincipalFromTls(String key) {
+    networkFilters =
+        "{\"name\": \"envoy.filters.network.set_filter_state\", \"typed_config\": {"
+            + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config\","
+            + " \"on_new_connection\": [{\"object_key\": "
+            + q(key)
+            + ", \"factory_key\": \"envoy.hashable_string\","
+            + " \"format_string\": {\"omit_empty_values\": true, \"text_format_source\":"
+            + " {\"inline_string\": \"%DOWNSTREAM_PEER_URI_SAN%\"}}}]}}, ";
     return this;
   }
 
@@ -147,7 +184,9 @@ public final class EnvoyConfig {
         + " \"static_resources\": {\"listeners\": [{\"name\": "
         + q(LISTENER)
         + ", \"address\": {\"socket_address\": {\"address\": \"127.0.0.1\", \"port_value\": 0}},"
-        + " \"filter_chains\": [{\"filters\": [{\"name\":"
+        + " \"filter_chains\": [{\"filters\": ["
+        + networkFilters
+        + "{\"name\":"
         + " \"envoy.filters.network.http_connection_manager\", \"typed_config\": {"
         + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager\","
         + " \"stat_prefix\": \"test\""
@@ -156,7 +195,9 @@ public final class EnvoyConfig {
         + " \"routes\": [{\"match\": {\"prefix\": \"/\"}, \"route\": {\"cluster\": \"backend\"}}]}]},\n"
         + " \"http_filters\": ["
         + filters
-        + "]}}]}]}],\n"
+        + "]}}]"
+        + transportSocket
+        + "}]}],\n"
         + " \"clusters\": [{\"name\": \"backend\", \"type\": \"STATIC\", \"connect_timeout\": \"2s\","
         + " \"load_assignment\": {\"cluster_name\": \"backend\", \"endpoints\": [{\"lb_endpoints\":"
         + " [{\"endpoint\": {\"address\": {\"socket_address\": {\"address\": \"127.0.0.1\","
