@@ -39,6 +39,9 @@ public final class EnvoyConfig {
   private final int backendPort;
   private final List<String> httpFilters = new ArrayList<>();
   private Path accessLog;
+  private String accessLogFormat =
+      "%RESPONSE_CODE% %REQUEST_HEADERS_BYTES% %BYTES_RECEIVED% %RESPONSE_HEADERS_BYTES% %BYTES_SENT%"
+          + " %DURATION%\n";
   private String transportSocket = "";
   private String networkFilters = "";
 
@@ -72,8 +75,11 @@ public final class EnvoyConfig {
   }
 
   /**
-   * The waypoint's mechanism: a network filter that copies the TLS peer's URI SAN into
-   * connection filter state {@code key} ({@code envoy.hashable_string}) for the HTTP filters.
+   * A network set_filter_state filter that copies the TLS peer's URI SAN into connection filter
+   * state {@code key} at {@code on_new_connection}. On a TLS listener this runs before the
+   * handshake has finished, so the value is empty (seen in Envoy 1.40; {@link
+   * AuthzMtlsEnvoyTest} asserts it): copy the SAN at the HTTP level instead ({@link
+   * #filterState}).
    */
   public EnvoyConfig peerPrincipalFromTls(String key) {
     networkFilters =
@@ -90,6 +96,13 @@ public final class EnvoyConfig {
   /** Writes one line per request: request header bytes, body bytes, response header bytes, body. */
   public EnvoyConfig accessLog(Path file) {
     this.accessLog = file;
+    return this;
+  }
+
+  /** An access log with Envoy's format string {@code format} (one line per request). */
+  public EnvoyConfig accessLog(Path file, String format) {
+    this.accessLog = file;
+    this.accessLogFormat = format;
     return this;
   }
 
@@ -116,11 +129,18 @@ public final class EnvoyConfig {
   }
 
   /**
-   * Copies a request header into filter state {@code key} ({@code envoy.hashable_string}), the
-   * test's stand-in for the waypoint, which sets {@code wp.peer_principal} from {@code
-   * %DOWNSTREAM_PEER_URI_SAN%} at the connection level. An absent header leaves it empty.
+   * Copies a request header into filter state {@code key}: the tests' stand-in for the waypoint,
+   * which copies the HBONE peer's identity there. An absent header leaves it empty.
    */
   public static String filterStateFromHeader(String key, String header) {
+    return filterState(key, "%REQ(" + header + ")%");
+  }
+
+  /**
+   * An HTTP set_filter_state filter that sets {@code key} ({@code envoy.hashable_string}) to an
+   * Envoy format string, evaluated on request headers; empty values stay empty.
+   */
+  public static String filterState(String key, String format) {
     return "{\"name\": \"envoy.filters.http.set_filter_state\", \"typed_config\": {"
         + "\"@type\": \"type.googleapis.com/envoy.extensions.filters.http.set_filter_state.v3.Config\","
         + " \"on_request_headers\": [{\"object_key\": "
@@ -128,7 +148,7 @@ public final class EnvoyConfig {
         + ", \"factory_key\": \"envoy.hashable_string\","
         + " \"format_string\": {\"omit_empty_values\": true, \"text_format_source\":"
         + " {\"inline_string\": "
-        + q("%REQ(" + header + ")%")
+        + q(format)
         + "}}}]}}";
   }
 
@@ -168,9 +188,7 @@ public final class EnvoyConfig {
               + " \"path\": "
               + q(accessLog.toString())
               + ", \"log_format\": {\"text_format_source\": {\"inline_string\": "
-              + q(
-                  "%RESPONSE_CODE% %REQUEST_HEADERS_BYTES% %BYTES_RECEIVED%"
-                      + " %RESPONSE_HEADERS_BYTES% %BYTES_SENT% %DURATION%\n")
+              + q(accessLogFormat)
               + "}}}}]";
     }
     return "{\"admin\": {\"address\": {\"socket_address\": {\"address\": \"127.0.0.1\","
