@@ -63,13 +63,16 @@ def section(header, medians, samples, failures):
             if p == "p50":
                 for s in ("authz", "telemetry"):
                     if added[s] is not None:
-                        verdict.append((s, rate, added[s]))
+                        verdict.append((s, rate, "p50 latency", added[s]))
         m = f"cpu_cores_per_1000rps_at_{rate}"
         base = medians.get(("none", m))
         if base is not None:
             # cores per 1000 rps = core-seconds per 1000 requests; x1000 = µs of CPU per request.
             added = {s: (medians[(s, m)] - base) * 1000 if (s, m) in medians else None for s in SYSTEMS}
             ratio = {s: medians[(s, m)] / base if (s, m) in medians and base else None for s in SYSTEMS}
+            for s in ("authz", "telemetry"):
+                if added[s] is not None:
+                    verdict.append((s, rate, "Envoy CPU time", added[s]))
             cpu_ratio = (added["authz"] / added["rbac"]
                          if added["authz"] is not None and added["rbac"] else None)
             out.append(f"| added Envoy CPU µs per request @ {rate} | {fmt(added['rbac'])} | "
@@ -83,10 +86,13 @@ def section(header, medians, samples, failures):
         out.append(f"| added start-up ms | {fmt(added['rbac'])} | {fmt(added['authz'])} | "
                    f"{fmt(added['telemetry'])} | |")
 
-    out += ["", f"### Target: under {TARGET_US:.0f} µs added per request (median latency vs no filter)", ""]
-    for s, rate, added in verdict:
+    out += ["", f"### Target: under {TARGET_US:.0f} µs added per request", "",
+            "Judged on two measures: the median latency added over no filter (what the target's "
+            "source measured), and the Envoy CPU time added per request (less sensitive to other "
+            "work on the machine).", ""]
+    for s, rate, what, added in verdict:
         ok = "MET" if added < TARGET_US else "NOT MET"
-        out.append(f"- {s} @ {rate}: +{added:.1f} µs p50 → **{ok}**")
+        out.append(f"- {s} @ {rate}, {what}: +{added:.1f} µs → **{ok}**")
     if failures:
         out += ["", "### Measurements that failed (left out above)", ""] + [f"- {l}" for l in failures]
     out += ["", "Raw samples: `bench/wasm-samples.jsonl`.", END]

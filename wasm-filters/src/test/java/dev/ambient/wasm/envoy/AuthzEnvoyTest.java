@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The compiled authz module in a real Envoy (V8), behind real HTTP requests. The peer identity
  * reaches the filter as filter state {@code wp.peer_principal}, as in the waypoint; here a
  * set_filter_state filter copies it from a test header, where the waypoint copies {@code
- * %DOWNSTREAM_PEER_URI_SAN%} of the HBONE connection (see {@link AuthzMtlsEnvoyTest} for a
- * listener that takes it from a real client certificate).
+ * %DOWNSTREAM_PEER_URI_SAN%} of the HBONE connection (see {@link AuthzMtlsEnvoyTest} for a listener
+ * that takes it from a real client certificate).
  */
 @Tag("envoy")
 class AuthzEnvoyTest {
@@ -67,7 +67,9 @@ class AuthzEnvoyTest {
   private static void assertDenied(HttpResponse<String> r, String request) {
     assertThat(r.statusCode()).as(request).isEqualTo(403);
     assertThat(r.body()).isEqualTo("RBAC: access denied");
-    assertThat(backend.received()).as("a denied request must not reach the backend").doesNotContain(request);
+    assertThat(backend.received())
+        .as("a denied request must not reach the backend")
+        .doesNotContain(request);
   }
 
   @Test
@@ -97,7 +99,13 @@ class AuthzEnvoyTest {
     assertThat(send(port, "GET", "/api/items", null, "x-test-peer", CLIENT).statusCode())
         .isEqualTo(200);
     assertDenied(
-        send(port, "GET", "/api/other", null, "x-test-peer", "spiffe://cluster.local/ns/other/sa/client"),
+        send(
+            port,
+            "GET",
+            "/api/other",
+            null,
+            "x-test-peer",
+            "spiffe://cluster.local/ns/other/sa/client"),
         "GET /api/other");
     // A near miss of the allowed identity is denied: principals match exactly.
     assertDenied(
@@ -117,7 +125,8 @@ class AuthzEnvoyTest {
         .isGreaterThanOrEqualTo(1);
     assertThat(
             stats.sum(
-                "wasm_authz_requests_total", Map.of("decision", "allow", "policy", "shop.allow-api")))
+                "wasm_authz_requests_total",
+                Map.of("decision", "allow", "policy", "shop.allow-api")))
         .isGreaterThanOrEqualTo(1);
   }
 }

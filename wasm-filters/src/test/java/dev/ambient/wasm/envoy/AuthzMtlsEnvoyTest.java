@@ -16,12 +16,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Peer-principal rules with a real peer identity: Envoy terminates mTLS, the client presents a
- * certificate whose URI SAN is its SPIFFE ID, and the authz module decides on it. Ways in:
- * {@code filterState}: an HTTP set_filter_state filter copies {@code %DOWNSTREAM_PEER_URI_SAN%}
- * into {@code wp.peer_principal}, the key the waypoint publishes; {@code networkFilterState}: the
- * same at the connection level ({@code on_new_connection}), which on a TLS listener runs before
- * the handshake and so finds no SAN; {@code tlsAttribute}: nothing set, the SDK falls back to
- * {@code connection.uri_san_peer_certificate}.
+ * certificate whose URI SAN is its SPIFFE ID, and the authz module decides on it. Ways in: {@code
+ * filterState}: an HTTP set_filter_state filter copies {@code %DOWNSTREAM_PEER_URI_SAN%} into
+ * {@code wp.peer_principal}, the key the waypoint publishes; {@code networkFilterState}: the same
+ * at the connection level ({@code on_new_connection}), which on a TLS listener runs before the
+ * handshake and so finds no SAN; {@code tlsAttribute}: nothing set, the SDK falls back to {@code
+ * connection.uri_san_peer_certificate}.
  */
 @Tag("envoy")
 class AuthzMtlsEnvoyTest {
@@ -56,16 +56,19 @@ class AuthzMtlsEnvoyTest {
       config.filter(EnvoyConfig.wasm("authz", EnvoyTests.module("authz"), POLICY));
       try (EnvoyProcess envoy = EnvoyProcess.start(bin, dir, config.bootstrap())) {
         int port = envoy.listenerPort(EnvoyConfig.LISTENER);
-        assertThat(get(ca, "spiffe://cluster.local/ns/shop/sa/client", port, "GET", "/a").statusCode())
+        assertThat(
+                get(ca, "spiffe://cluster.local/ns/shop/sa/client", port, "GET", "/a").statusCode())
             .isEqualTo(200);
         assertThat(backend.received()).contains("GET /a");
-        HttpResponse<String> other = get(ca, "spiffe://cluster.local/ns/shop/sa/other", port, "GET", "/b");
+        HttpResponse<String> other =
+            get(ca, "spiffe://cluster.local/ns/shop/sa/other", port, "GET", "/b");
         assertThat(other.statusCode()).isEqualTo(403);
         assertThat(other.body()).isEqualTo("RBAC: access denied");
         // Namespace rule: any service account in "ops", GET only.
         assertThat(get(ca, "spiffe://cluster.local/ns/ops/sa/tool", port, "GET", "/c").statusCode())
             .isEqualTo(200);
-        assertThat(get(ca, "spiffe://cluster.local/ns/ops/sa/tool", port, "DELETE", "/d").statusCode())
+        assertThat(
+                get(ca, "spiffe://cluster.local/ns/ops/sa/tool", port, "DELETE", "/d").statusCode())
             .isEqualTo(403);
         assertThat(backend.received()).containsExactly("GET /a", "GET /c");
         long deadline = System.nanoTime() + 20_000_000_000L;
@@ -89,8 +92,8 @@ class AuthzMtlsEnvoyTest {
     }
   }
 
-  private static HttpResponse<String> get(TestCerts ca, String spiffeId, int port, String method, String path)
-      throws Exception {
+  private static HttpResponse<String> get(
+      TestCerts ca, String spiffeId, int port, String method, String path) throws Exception {
     HttpClient client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)

@@ -77,9 +77,8 @@ public final class EnvoyConfig {
   /**
    * A network set_filter_state filter that copies the TLS peer's URI SAN into connection filter
    * state {@code key} at {@code on_new_connection}. On a TLS listener this runs before the
-   * handshake has finished, so the value is empty (seen in Envoy 1.40; {@link
-   * AuthzMtlsEnvoyTest} asserts it): copy the SAN at the HTTP level instead ({@link
-   * #filterState}).
+   * handshake has finished, so the value is empty (seen in Envoy 1.40; {@link AuthzMtlsEnvoyTest}
+   * asserts it): copy the SAN at the HTTP level instead ({@link #filterState}).
    */
   public EnvoyConfig peerPrincipalFromTls(String key) {
     networkFilters =
@@ -194,7 +193,8 @@ public final class EnvoyConfig {
     return "{\"admin\": {\"address\": {\"socket_address\": {\"address\": \"127.0.0.1\","
         + " \"port_value\": 0}}},\n"
         + " \"node\": {\"id\": \"wasm-test\", \"cluster\": \"wasm-test\"},\n"
-        // Histograms reach the admin endpoints only at a stats flush; flush often so tests wait little.
+        // Histograms reach the admin endpoints only at a stats flush; flush often so tests wait
+        // little.
         + " \"stats_flush_interval\": \"0.2s\",\n"
         + " \"stats_config\": {\"stats_tags\": ["
         + tags

@@ -54,8 +54,8 @@ public final class EnvoyProcess implements AutoCloseable {
   }
 
   /**
-   * Runs Envoy on a bootstrap that it is expected to reject, and returns its exit code (or -1 if
-   * it was still running after the timeout and had to be killed) and log.
+   * Runs Envoy on a bootstrap that it is expected to reject, and returns its exit code (or -1 if it
+   * was still running after the timeout and had to be killed) and log.
    */
   public static Exit runExpectingExit(Path envoy, Path dir, String bootstrap) throws IOException {
     Process proc = launch(envoy, dir, bootstrap);

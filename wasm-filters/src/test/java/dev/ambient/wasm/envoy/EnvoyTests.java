@@ -33,15 +33,18 @@ final class EnvoyTests {
 
   /** A compiled filter, {@code target/wasm/<name>.wasm}. */
   static Path module(String name) {
-    Path p = Paths.get(System.getProperty("wasm.dir", "target/wasm"), name + ".wasm").toAbsolutePath();
+    Path p =
+        Paths.get(System.getProperty("wasm.dir", "target/wasm"), name + ".wasm").toAbsolutePath();
     if (!Files.isRegularFile(p)) {
-      throw new IllegalStateException("missing " + p + ": build the module first (mvn process-classes)");
+      throw new IllegalStateException(
+          "missing " + p + ": build the module first (mvn process-classes)");
     }
     return p;
   }
 
   /** Sends a request through Envoy's listener; header pairs as name, value, name, value... */
-  static HttpResponse<String> send(int port, String method, String pathAndQuery, String body, String... headers)
+  static HttpResponse<String> send(
+      int port, String method, String pathAndQuery, String body, String... headers)
       throws IOException, InterruptedException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))

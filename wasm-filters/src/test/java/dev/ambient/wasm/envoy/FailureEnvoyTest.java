@@ -51,10 +51,12 @@ class FailureEnvoyTest {
     try (TestHttpBackend backend = new TestHttpBackend()) {
       String wasm =
           EnvoyConfig.wasm("authz", EnvoyTests.module("authz"), BAD_AUTHZ)
-              .replace("\"root_id\": \"\",", "\"root_id\": \"\", \"failure_policy\": \"FAIL_OPEN\",");
+              .replace(
+                  "\"root_id\": \"\",", "\"root_id\": \"\", \"failure_policy\": \"FAIL_OPEN\",");
       assertThat(wasm).contains("FAIL_OPEN");
       EnvoyProcess.Exit exit =
-          EnvoyProcess.runExpectingExit(bin, dir, new EnvoyConfig(backend.port()).filter(wasm).bootstrap());
+          EnvoyProcess.runExpectingExit(
+              bin, dir, new EnvoyConfig(backend.port()).filter(wasm).bootstrap());
       assertThat(exit.code).as(exit.log).isEqualTo(1);
       assertThat(exit.log).contains("Unable to create Wasm plugin authz");
     }
@@ -102,7 +104,9 @@ class FailureEnvoyTest {
                 new EnvoyConfig(backend.port())
                     .filter(
                         EnvoyConfig.wasm(
-                            "example", EnvoyTests.module("example"), "{\"failStrategy\": \"FAIL_OPEN\"}"))
+                            "example",
+                            EnvoyTests.module("example"),
+                            "{\"failStrategy\": \"FAIL_OPEN\"}"))
                     .bootstrap())) {
       int port = envoy.listenerPort(EnvoyConfig.LISTENER);
       assertThat(send(port, "GET", "/open", null, "x-throw", "1").statusCode()).isEqualTo(200);

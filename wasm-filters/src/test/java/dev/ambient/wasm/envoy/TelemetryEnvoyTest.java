@@ -45,7 +45,9 @@ class TelemetryEnvoyTest {
                     .filter(EnvoyConfig.filterStateFromHeader("wp.source_workload", "x-test-src"))
                     .filter(
                         EnvoyConfig.wasm(
-                            "telemetry", EnvoyTests.module("telemetry"), "{\"reporter\": \"waypoint\"}"))
+                            "telemetry",
+                            EnvoyTests.module("telemetry"),
+                            "{\"reporter\": \"waypoint\"}"))
                     .bootstrap())) {
       int port = envoy.listenerPort(EnvoyConfig.LISTENER);
       String[] peer = {"x-test-peer", CLIENT, "x-test-src", "client-v1"};
@@ -54,7 +56,8 @@ class TelemetryEnvoyTest {
       }
       String body = "b".repeat(1000);
       for (int i = 0; i < 2; i++) {
-        assertThat(send(port, "POST", "/?status=503&bytes=10", body, peer).statusCode()).isEqualTo(503);
+        assertThat(send(port, "POST", "/?status=503&bytes=10", body, peer).statusCode())
+            .isEqualTo(503);
       }
       // No peer identity, a large response and a slow backend.
       assertThat(send(port, "GET", "/?bytes=20000&delayMs=300", null).statusCode()).isEqualTo(200);
@@ -92,9 +95,13 @@ class TelemetryEnvoyTest {
         String what = e.getKey();
         assertThat(n).as(what).isEqualTo((long) only(stats, "istio_requests_total", l));
         for (String h :
-            new String[] {"istio_request_bytes", "istio_response_bytes", "istio_request_duration_milliseconds"}) {
+            new String[] {
+              "istio_request_bytes", "istio_response_bytes", "istio_request_duration_milliseconds"
+            }) {
           assertThat(only(stats, h + "_count", l)).as(what + " " + h).isEqualTo(n);
-          assertThat(only(stats, h + "_bucket", with(l, "le", "+Inf"))).as(what + " " + h).isEqualTo(n);
+          assertThat(only(stats, h + "_bucket", with(l, "le", "+Inf")))
+              .as(what + " " + h)
+              .isEqualTo(n);
         }
         assertThat(only(stats, "istio_request_bytes_sum", l))
             .as(what + " request bytes, log says %d", requestBytes)
@@ -106,8 +113,11 @@ class TelemetryEnvoyTest {
       // The POST bodies (1000 bytes each) are in the request sizes; the 20000-byte response and
       // the 300 ms delay land above the buckets below them.
       assertThat(only(stats, "istio_request_bytes_bucket", with(mtls503, "le", "1000"))).isZero();
-      assertThat(only(stats, "istio_response_bytes_bucket", with(plain200, "le", "10000"))).isZero();
-      assertThat(only(stats, "istio_request_duration_milliseconds_bucket", with(plain200, "le", "250")))
+      assertThat(only(stats, "istio_response_bytes_bucket", with(plain200, "le", "10000")))
+          .isZero();
+      assertThat(
+              only(
+                  stats, "istio_request_duration_milliseconds_bucket", with(plain200, "le", "250")))
           .isZero();
     }
   }

@@ -63,7 +63,11 @@ final class TestCerts {
     KeyPair k = newKeyPair();
     return new Leaf(
         k.getPrivate(),
-        sign("O=wasm-test,CN=server", k.getPublic(), new GeneralName(GeneralName.iPAddress, "127.0.0.1"), false));
+        sign(
+            "O=wasm-test,CN=server",
+            k.getPublic(),
+            new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+            false));
   }
 
   Leaf client(String spiffeId) {
@@ -88,7 +92,8 @@ final class TestCerts {
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     ts.setCertificateEntry("root", root);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ts);
     SSLContext ctx = SSLContext.getInstance("TLSv1.3");
     ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), RANDOM);
@@ -96,8 +101,11 @@ final class TestCerts {
   }
 
   static void writePem(Path file, String type, byte[] der) throws IOException {
-    String b64 = Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(der);
-    Files.writeString(file, "-----BEGIN " + type + "-----\n" + b64 + "\n-----END " + type + "-----\n");
+    String b64 =
+        Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .encodeToString(der);
+    Files.writeString(
+        file, "-----BEGIN " + type + "-----\n" + b64 + "\n-----END " + type + "-----\n");
   }
 
   private X509Certificate sign(String subject, PublicKey key, GeneralName san, boolean ca) {

@@ -14,9 +14,9 @@ import java.util.concurrent.Executors;
 
 /**
  * The upstream behind Envoy: a JDK HTTP server on an ephemeral loopback port. Query parameters
- * shape the answer: {@code status=N}, {@code bytes=N} (response body size), {@code delayMs=N}. Every
- * request that arrives is recorded as {@code METHOD path}, so tests can prove a denied request never
- * reached it.
+ * shape the answer: {@code status=N}, {@code bytes=N} (response body size), {@code delayMs=N}.
+ * Every request that arrives is recorded as {@code METHOD path}, so tests can prove a denied
+ * request never reached it.
  */
 public final class TestHttpBackend implements AutoCloseable {
   private final HttpServer server;
