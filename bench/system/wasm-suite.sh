@@ -3,6 +3,7 @@
 # HTTP server, measured with four filter chains, alternating, each run on a freshly started Envoy:
 #   none       HTTP connection manager + router only (the baseline)
 #   rbac       Envoy's native RBAC filters with the same policy as authz
+#   wasm_noop  a Java Wasm filter that does nothing (the fixed cost of any Java filter)
 #   authz      the Java authz filter (TeaVM -> Wasm, V8)
 #   telemetry  the Java telemetry filter (Istio's four metrics, 13 labels)
 # fortio drives a fixed rate; reported: p50/p90/p99 latency and their difference to the baseline,
@@ -26,7 +27,7 @@ echo "==> building the Wasm modules" >&2
 
 if [[ $QUICK -eq 1 ]]; then RUNS=2; SECS=5; RATES="1000"; else RUNS=5; SECS=10; RATES="1000 2000"; fi
 CONNS=4
-SYSTEMS="none rbac authz telemetry"
+SYSTEMS="none rbac wasm_noop authz telemetry"
 CPUS=$(nproc)
 PROXY_CPU=0; LOAD_CPU=$((CPUS > 1 ? 1 : 0))
 WORK="$(mktemp -d /tmp/ambient-wasm-bench.XXXXXX)"
@@ -62,7 +63,7 @@ taskset -c $LOAD_CPU "$FORTIO" server -http-port "127.0.0.1:$BACKEND_PORT" -grpc
 PIDS+=($!)
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$BACKEND_PORT/" && break; sleep 0.1; done
 
-for m in authz telemetry; do
+for m in noop authz telemetry; do
   sample "$m" module_bytes "$(stat -c %s "$WASM_DIR/$m.wasm")" 1
   sample "$m" module_gzip_bytes "$(gzip -9c "$WASM_DIR/$m.wasm" | wc -c)" 1
 done

@@ -3,6 +3,7 @@
 
 Usage: wasm_bootstrap.py SYSTEM WASM_DIR BACKEND_PORT ADMIN_PORT LISTENER_PORT
 Systems: none (HTTP connection manager + router), rbac (Envoy's RBAC filters, same policy as authz),
+wasm_noop (a Java Wasm filter that does nothing: the fixed cost of any filter),
 authz (the Java authz Wasm filter), telemetry (the Java telemetry Wasm filter).
 
 The policy: DENY requests whose x-tenant header is "blocked"; ALLOW GET and POST on /api/*.
@@ -58,6 +59,7 @@ def main():
     filters = {
         "none": [],
         "rbac": [rbac(RBAC_DENY), rbac(RBAC_ALLOW)],
+        "wasm_noop": [wasm("noop", wasm_dir, {})],
         "authz": [wasm("authz", wasm_dir, AUTHZ_CONFIG)],
         "telemetry": [wasm("telemetry", wasm_dir, {"reporter": "waypoint"})],
     }[system]

@@ -41,7 +41,13 @@ public final class Labels {
 
   /** The full stat name carrying these labels. */
   public String encode(String metricName) {
-    StringBuilder sb = new StringBuilder();
+    // Sized up front: growing a builder copies every char again, and this runs per request.
+    int size = metricName.length();
+    for (int i = 0; i < names.size(); i++) {
+      String v = values.get(i);
+      size += names.get(i).length() + (v == null || v.isEmpty() ? 7 : v.length()) + 6;
+    }
+    StringBuilder sb = new StringBuilder(size);
     for (int i = 0; i < names.size(); i++) {
       sb.append(names.get(i)).append("=.=").append(sanitize(values.get(i))).append(";.;");
     }
