@@ -6,7 +6,7 @@
 #   wasm_noop  a Java Wasm filter that does nothing (the fixed cost of any Java filter)
 #   authz      the Java authz filter (TeaVM -> Wasm, V8)
 #   telemetry  the Java telemetry filter (Istio's four metrics, 13 labels)
-# fortio drives a fixed rate; reported: p50/p90/p99 latency and their difference to the baseline,
+# Each run rotates the order of the systems. fortio drives a fixed rate; reported: p50/p90/p99 latency and their difference to the baseline,
 # Envoy CPU per 1000 rps (/proc/<pid>/stat utime+stime over the run), start-up time (Envoy start to
 # /ready), module sizes. Envoy is pinned to CPU 0, fortio (client and server) to CPU 1.
 # Usage: bench/system/wasm-suite.sh [--quick]      Writes the Wasm section of bench/RESULTS.md and
@@ -63,9 +63,10 @@ taskset -c $LOAD_CPU "$FORTIO" server -http-port "127.0.0.1:$BACKEND_PORT" -grpc
 PIDS+=($!)
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$BACKEND_PORT/" && break; sleep 0.1; done
 
-for m in noop authz telemetry; do
-  sample "$m" module_bytes "$(stat -c %s "$WASM_DIR/$m.wasm")" 1
-  sample "$m" module_gzip_bytes "$(gzip -9c "$WASM_DIR/$m.wasm" | wc -c)" 1
+for pair in wasm_noop:noop authz:authz telemetry:telemetry; do
+  system=${pair%%:*} m=${pair##*:}
+  sample "$system" module_bytes "$(stat -c %s "$WASM_DIR/$m.wasm")" 1
+  sample "$system" module_gzip_bytes "$(gzip -9c "$WASM_DIR/$m.wasm" | wc -c)" 1
 done
 
 # Starts Envoy for one system, waits for /ready, records the start-up time. Sets ENVOY_PID, PORT.
@@ -109,8 +110,12 @@ check_policy() { # system
 }
 
 HZ=$(getconf CLK_TCK)
+read -r -a SYSTEM_LIST <<<"$SYSTEMS"
 for run in $(seq 1 $RUNS); do
-  for system in $SYSTEMS; do
+  # Rotate the order each run, so no system always runs first (or right after a given other).
+  ORDER=()
+  for i in "${!SYSTEM_LIST[@]}"; do ORDER+=("${SYSTEM_LIST[$(((i + run - 1) % ${#SYSTEM_LIST[@]}))]}"); done
+  for system in "${ORDER[@]}"; do
     log "run $run/$RUNS: $system"
     if ! start_envoy "$system" "$run"; then failed "$system" start "envoy did not start"; continue; fi
     if check_policy "$system"; then
