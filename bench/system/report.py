@@ -84,6 +84,16 @@ def main():
     lines = ratios(medians)
     for l in lines:
         print(l)
+    # Keep the sections other suites own (the Wasm suite's, between its markers).
+    kept = ""
+    try:
+        with open(out_md) as f:
+            text = f.read()
+        if "<!-- wasm-suite:begin -->" in text and "<!-- wasm-suite:end -->" in text:
+            kept = text[text.index("<!-- wasm-suite:begin -->"): text.index("<!-- wasm-suite:end -->")]
+            kept += "<!-- wasm-suite:end -->\n"
+    except FileNotFoundError:
+        pass
     with open(out_md, "w") as f:
         f.write("# ztunnel whole-system benchmark results\n\n")
         f.write(header + "\n\n")
@@ -95,6 +105,8 @@ def main():
             f.write("\n## Measurements that failed (left out above)\n\n")
             for l in failures:
                 f.write(f"- {l}\n")
+        if kept:
+            f.write("\n" + kept)
 
 
 if __name__ == "__main__":

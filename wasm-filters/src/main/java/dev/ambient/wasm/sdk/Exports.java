@@ -202,6 +202,10 @@ final class Exports {
     if (stream == null) {
       return CONTINUE;
     }
+    if (stream.failedClosed) {
+      // The SDK's own 503 is on its way out: let it pass untouched, and never resume the request.
+      return which >= RESPONSE_HEADERS ? CONTINUE : PAUSE;
+    }
     int result = CONTINUE;
     Throwable failure = null;
     try {

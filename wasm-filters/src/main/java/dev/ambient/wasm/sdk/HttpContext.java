@@ -11,6 +11,10 @@ import java.util.List;
 public abstract class HttpContext {
   private int id;
   private boolean answeredLocally;
+  // Set when the SDK answered 503 after an exception (FAIL_CLOSE). Envoy runs a local reply
+  // through the encoder callbacks of the filter that sent it, so without this the filter's
+  // response code would run again on a stream it already failed, and could rewrite the error.
+  boolean failedClosed;
 
   void attach(int id) {
     this.id = id;
@@ -83,6 +87,7 @@ public abstract class HttpContext {
   /** For the SDK's fail-closed path: ignores the host's status instead of throwing. */
   final void sendLocalResponseQuietly(int status, String details, String body) {
     answeredLocally = true;
+    failedClosed = true;
     HostCalls.sendLocalResponseStatus(
         status, Utf8.encode(details), Utf8.encode(body), HeaderPairs.encode(new ArrayList<>()), -1);
   }

@@ -85,6 +85,14 @@ class ExampleFilterWasmTest {
     assertThat(closed.requestHeaders(s, true)).isEqualTo(1);
     assertThat(s.localResponse().status).isEqualTo(503);
     assertThat(closed.logged(4, "IllegalStateException: asked to throw")).isTrue();
+    // Envoy then runs the local reply through this filter's response callbacks (seen in Envoy
+    // 1.40, where the example's body rewrite turned the 503 body upper case): the SDK passes its
+    // own error answer through without calling the filter again.
+    assertThat(closed.responseHeaders(s, false)).isZero();
+    assertThat(s.responseHeaders()).noneMatch(h -> h[0].equals("x-path"));
+    byte[] error = "wasm filter error".getBytes(StandardCharsets.UTF_8);
+    assertThat(closed.responseBody(s, error, true)).isZero();
+    assertThat(new String(s.responseBody(), StandardCharsets.UTF_8)).isEqualTo("wasm filter error");
 
     ProxyWasmHost open = started("{\"failStrategy\": \"FAIL_OPEN\"}");
     HttpStream o = request(open, "GET", "/");

@@ -1,8 +1,6 @@
 package dev.ambient.wasm.filters.telemetry;
 
 import dev.ambient.wasm.sdk.HttpContext;
-import dev.ambient.wasm.sdk.Labels;
-import dev.ambient.wasm.sdk.Metrics;
 import dev.ambient.wasm.sdk.Properties;
 
 /**
@@ -39,17 +37,14 @@ final class TelemetryStream extends HttpContext {
         contentType != null && contentType.startsWith("application/grpc") ? "grpc" : "http";
     l.responseCode = Properties.responseCode();
 
-    Labels labels = l.toLabels();
-    Metrics.counter("istio_requests_total", labels).increment(1);
+    IstioSeries series = IstioSeries.of(l.toLabels());
+    series.requests.increment(1);
     long durationNanos = Properties.getLong(-1, "request", "duration");
     if (durationNanos >= 0) {
-      Metrics.histogram("istio_request_duration_milliseconds", labels)
-          .record(durationNanos / NANOS_PER_MILLI);
+      series.recordDuration(durationNanos / NANOS_PER_MILLI);
     }
-    Metrics.histogram("istio_request_bytes", labels)
-        .record(Properties.getLong(0, "request", "total_size"));
-    Metrics.histogram("istio_response_bytes", labels)
-        .record(Properties.getLong(0, "response", "total_size"));
+    series.requestBytes.record(Properties.getLong(0, "request", "total_size"));
+    series.responseBytes.record(Properties.getLong(0, "response", "total_size"));
   }
 
   private static String filterState(String key) {
