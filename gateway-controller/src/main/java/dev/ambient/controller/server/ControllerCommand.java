@@ -6,6 +6,7 @@ import dev.ambient.controller.ca.CaOptions;
 import dev.ambient.controller.ca.CaStateException;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
+import dev.ambient.controller.routes.RouteStatusController;
 import dev.ambient.controller.xds.LocalSnapshotSources;
 import dev.ambient.controller.xds.PlaintextXdsServer;
 import dev.ambient.controller.xds.SnapshotSource;
@@ -168,6 +169,7 @@ public final class ControllerCommand implements Callable<Integer> {
       }
       KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
       try {
+        RouteStatusController.start(client, Duration.ofSeconds(60));
         return KubernetesSnapshotSource.start(
             client,
             new KubeTranslator.Settings(

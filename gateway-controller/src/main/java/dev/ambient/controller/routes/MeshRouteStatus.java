@@ -1,0 +1,219 @@
+package dev.ambient.controller.routes;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReferenceBuilder;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatusBuilder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The status an HTTPRoute's Service parents should have (GEP-1294, mesh routes): one entry per
+ * distinct Service parentRef, with our controllerName, Accepted and ResolvedRefs conditions and the
+ * route's generation. Entries of other controllers (a Gateway's, say) are kept as they are. Pure:
+ * the caller supplies the Services and the time.
+ */
+public final class MeshRouteStatus {
+  public static final String CONTROLLER_NAME = "dev.ambient/mesh-controller";
+
+  private MeshRouteStatus() {}
+
+  /** Is this parentRef a Service (the mesh's kind of parent)? */
+  public static boolean isServiceRef(String group, String kind) {
+    return "Service".equals(kind) && (group == null || group.isEmpty() || "core".equals(group));
+  }
+
+  /**
+   * @param services looks up a Service by "namespace/name", null when absent
+   * @return the route's complete {@code status.parents}
+   */
+  public static List<RouteParentStatus> parents(
+      HTTPRoute route, Function<String, Service> services, Instant now) {
+    String ns = route.getMetadata().getNamespace();
+    Long generation = route.getMetadata().getGeneration();
+    List<RouteParentStatus> existing =
+        route.getStatus() == null || route.getStatus().getParents() == null
+            ? List.of()
+            : route.getStatus().getParents();
+    List<RouteParentStatus> out = new ArrayList<>();
+    for (RouteParentStatus p : existing) {
+      if (!CONTROLLER_NAME.equals(p.getControllerName())) {
+        out.add(p);
+      }
+    }
+    Condition resolved = resolvedRefs(route, services, generation);
+    Set<ParentReference> seen = new LinkedHashSet<>();
+    List<ParentReference> refs =
+        route.getSpec() == null || route.getSpec().getParentRefs() == null
+            ? List.of()
+            : route.getSpec().getParentRefs();
+    for (ParentReference ref : refs) {
+      if (!isServiceRef(ref.getGroup(), ref.getKind()) || !seen.add(echo(ref))) {
+        continue;
+      }
+      Condition accepted = accepted(ref, ns, services, generation);
+      RouteParentStatus previous = find(existing, ref);
+      out.add(
+          new RouteParentStatusBuilder()
+              .withControllerName(CONTROLLER_NAME)
+              .withParentRef(echo(ref))
+              .withConditions(
+                  keepTransitionTime(accepted, previous, now),
+                  keepTransitionTime(resolved, previous, now))
+              .build());
+    }
+    return out;
+  }
+
+  /** The parentRef as the user wrote it, field for field (the spec requires an exact echo). */
+  private static ParentReference echo(ParentReference ref) {
+    return new ParentReferenceBuilder()
+        .withGroup(ref.getGroup())
+        .withKind(ref.getKind())
+        .withNamespace(ref.getNamespace())
+        .withName(ref.getName())
+        .withPort(ref.getPort())
+        .withSectionName(ref.getSectionName())
+        .build();
+  }
+
+  private static Condition accepted(
+      ParentReference ref, String routeNamespace, Function<String, Service> services, Long gen) {
+    String ns = ref.getNamespace() == null ? routeNamespace : ref.getNamespace();
+    Service svc = services.apply(ns + "/" + ref.getName());
+    if (svc == null) {
+      return condition(
+          "Accepted",
+          false,
+          "NoMatchingParent",
+          "Service " + ns + "/" + ref.getName() + " not found",
+          gen);
+    }
+    String clusterIp = svc.getSpec() == null ? null : svc.getSpec().getClusterIP();
+    if (clusterIp == null || clusterIp.isEmpty() || "None".equals(clusterIp)) {
+      return condition(
+          "Accepted",
+          false,
+          "NoMatchingParent",
+          "Service " + ns + "/" + ref.getName() + " has no ClusterIP (headless or ExternalName)",
+          gen);
+    }
+    List<ServicePort> ports =
+        svc.getSpec().getPorts() == null ? List.of() : svc.getSpec().getPorts();
+    if (ref.getPort() != null
+        && ports.stream().noneMatch(p -> Objects.equals(p.getPort(), ref.getPort()))) {
+      return condition(
+          "Accepted",
+          false,
+          "NoMatchingParent",
+          "Service " + ns + "/" + ref.getName() + " has no port " + ref.getPort(),
+          gen);
+    }
+    if (ref.getSectionName() != null
+        && ports.stream().noneMatch(p -> ref.getSectionName().equals(p.getName()))) {
+      return condition(
+          "Accepted",
+          false,
+          "NoMatchingParent",
+          "Service " + ns + "/" + ref.getName() + " has no port named " + ref.getSectionName(),
+          gen);
+    }
+    return condition("Accepted", true, "Accepted", "Route accepted by the mesh", gen);
+  }
+
+  /**
+   * ResolvedRefs covers the whole route, so it is the same for every parent. Cross-namespace
+   * backends need no ReferenceGrant on mesh routes (GEP-1294).
+   */
+  private static Condition resolvedRefs(
+      HTTPRoute route, Function<String, Service> services, Long gen) {
+    String ns = route.getMetadata().getNamespace();
+    List<HTTPRouteRule> rules =
+        route.getSpec() == null || route.getSpec().getRules() == null
+            ? List.of()
+            : route.getSpec().getRules();
+    for (int r = 0; r < rules.size(); r++) {
+      List<HTTPBackendRef> backends =
+          rules.get(r).getBackendRefs() == null ? List.of() : rules.get(r).getBackendRefs();
+      for (int b = 0; b < backends.size(); b++) {
+        HTTPBackendRef ref = backends.get(b);
+        String kind = ref.getKind() == null ? "Service" : ref.getKind();
+        String where = "spec.rules[" + r + "].backendRefs[" + b + "]";
+        if (!isServiceRef(ref.getGroup(), kind)) {
+          return condition(
+              "ResolvedRefs",
+              false,
+              "InvalidKind",
+              where
+                  + ": kind "
+                  + (ref.getGroup() == null || ref.getGroup().isEmpty() ? "" : ref.getGroup() + "/")
+                  + kind
+                  + " is not supported (Service only)",
+              gen);
+        }
+        String bns = ref.getNamespace() == null ? ns : ref.getNamespace();
+        if (services.apply(bns + "/" + ref.getName()) == null) {
+          return condition(
+              "ResolvedRefs",
+              false,
+              "BackendNotFound",
+              where + ": Service " + bns + "/" + ref.getName() + " not found",
+              gen);
+        }
+      }
+    }
+    return condition("ResolvedRefs", true, "ResolvedRefs", "All references resolved", gen);
+  }
+
+  private static Condition condition(
+      String type, boolean ok, String reason, String message, Long generation) {
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(ok ? "True" : "False")
+        .withReason(reason)
+        .withMessage(message)
+        .withObservedGeneration(generation)
+        .build();
+  }
+
+  private static RouteParentStatus find(List<RouteParentStatus> existing, ParentReference ref) {
+    ParentReference key = echo(ref);
+    for (RouteParentStatus p : existing) {
+      if (CONTROLLER_NAME.equals(p.getControllerName())
+          && p.getParentRef() != null
+          && echo(p.getParentRef()).equals(key)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** A condition keeps its transition time while its status stays the same. */
+  private static Condition keepTransitionTime(
+      Condition c, RouteParentStatus previous, Instant now) {
+    String at = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    if (previous != null && previous.getConditions() != null) {
+      for (Condition old : previous.getConditions()) {
+        if (c.getType().equals(old.getType())
+            && c.getStatus().equals(old.getStatus())
+            && old.getLastTransitionTime() != null) {
+          at = old.getLastTransitionTime();
+        }
+      }
+    }
+    c.setLastTransitionTime(at);
+    return c;
+  }
+}

@@ -1,0 +1,215 @@
+package dev.ambient.controller.routes;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteParentStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the status of HTTPRoutes whose parents are Services (mesh routes) true: level-triggered
+ * from the informers' caches of HTTPRoutes and Services, writing a route's status only when what it
+ * should say differs from what it says. A write that loses a race (409) is retried by the next
+ * pass.
+ */
+public final class RouteStatusController implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RouteStatusController.class);
+  private static final Duration COALESCE = Duration.ofMillis(50);
+  private static final Duration RETRY = Duration.ofSeconds(1);
+
+  private final KubernetesClient client;
+  private final ScheduledExecutorService thread;
+  private SharedIndexInformer<HTTPRoute> routes;
+  private SharedIndexInformer<Service> services;
+  private boolean pending;
+
+  private RouteStatusController(KubernetesClient client) {
+    this.client = client;
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "route-status");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Starts watching; returns null (and logs why) when the cluster does not serve HTTPRoutes. */
+  public static RouteStatusController start(KubernetesClient client, Duration syncTimeout)
+      throws TimeoutException, InterruptedException {
+    try {
+      if (client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName("httproutes.gateway.networking.k8s.io")
+              .get()
+          == null) {
+        log.warn("the Gateway API HTTPRoute CRD is not installed: no route status is written");
+        return null;
+      }
+    } catch (KubernetesClientException e) {
+      log.warn("cannot check for the HTTPRoute CRD: {}", e.getMessage());
+      return null;
+    }
+    RouteStatusController c = new RouteStatusController(client);
+    ResourceEventHandler<HasMetadata> onChange =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(HasMetadata obj) {
+            c.schedule(COALESCE);
+          }
+
+          @Override
+          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+            c.schedule(COALESCE);
+          }
+
+          @Override
+          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+            c.schedule(COALESCE);
+          }
+        };
+    c.routes = client.resources(HTTPRoute.class).inAnyNamespace().inform(cast(onChange));
+    c.services = client.services().inAnyNamespace().inform(cast(onChange));
+    long deadline = System.nanoTime() + syncTimeout.toNanos();
+    while (!c.routes.hasSynced() || !c.services.hasSynced()) {
+      if (System.nanoTime() > deadline) {
+        c.close();
+        throw new TimeoutException("route status informers did not sync within " + syncTimeout);
+      }
+      Thread.sleep(20);
+    }
+    c.schedule(Duration.ZERO);
+    return c;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends HasMetadata> ResourceEventHandler<T> cast(
+      ResourceEventHandler<HasMetadata> h) {
+    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+  }
+
+  private void schedule(Duration delay) {
+    synchronized (this) {
+      if (pending) {
+        return;
+      }
+      pending = true;
+    }
+    try {
+      thread.schedule(this::pass, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closed) {
+      // closing
+    }
+  }
+
+  private void pass() {
+    synchronized (this) {
+      pending = false;
+    }
+    boolean retry = false;
+    Instant now = Instant.now();
+    for (HTTPRoute route : routes.getStore().list()) {
+      if (!hasServiceParent(route)) {
+        continue;
+      }
+      List<RouteParentStatus> desired =
+          MeshRouteStatus.parents(route, key -> services.getStore().getByKey(key), now);
+      List<RouteParentStatus> current =
+          route.getStatus() == null || route.getStatus().getParents() == null
+              ? List.of()
+              : route.getStatus().getParents();
+      if (desired.equals(current)) {
+        continue;
+      }
+      retry |= !write(route, desired);
+    }
+    if (retry) {
+      schedule(RETRY);
+    }
+  }
+
+  private static boolean hasServiceParent(HTTPRoute route) {
+    if (route.getSpec() != null && route.getSpec().getParentRefs() != null) {
+      for (var ref : route.getSpec().getParentRefs()) {
+        if (MeshRouteStatus.isServiceRef(ref.getGroup(), ref.getKind())) {
+          return true;
+        }
+      }
+    }
+    // A route that lost its Service parents still carries our entries until we remove them.
+    return route.getStatus() != null
+        && route.getStatus().getParents() != null
+        && route.getStatus().getParents().stream()
+            .anyMatch(p -> MeshRouteStatus.CONTROLLER_NAME.equals(p.getControllerName()));
+  }
+
+  private boolean write(HTTPRoute route, List<RouteParentStatus> parents) {
+    String name = route.getMetadata().getNamespace() + "/" + route.getMetadata().getName();
+    HTTPRoute copy = client.getKubernetesSerialization().clone(route);
+    if (copy.getStatus() == null) {
+      copy.setStatus(new HTTPRouteStatus());
+    }
+    copy.getStatus().setParents(parents);
+    try {
+      client.resource(copy).updateStatus();
+      log.info("HTTPRoute {} status: {}", name, summary(parents));
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return true; // deleted meanwhile
+      }
+      log.warn("HTTPRoute {} status not written ({}), retrying", name, e.getMessage());
+      return false;
+    }
+  }
+
+  private static String summary(List<RouteParentStatus> parents) {
+    StringBuilder b = new StringBuilder();
+    for (RouteParentStatus p : parents) {
+      if (!MeshRouteStatus.CONTROLLER_NAME.equals(p.getControllerName())) {
+        continue;
+      }
+      b.append(p.getParentRef().getName());
+      if (p.getParentRef().getPort() != null) {
+        b.append(':').append(p.getParentRef().getPort());
+      }
+      for (var c : p.getConditions()) {
+        b.append(' ')
+            .append(c.getType())
+            .append('=')
+            .append(c.getStatus())
+            .append('/')
+            .append(c.getReason());
+      }
+      b.append("; ");
+    }
+    return b.toString();
+  }
+
+  @Override
+  public void close() {
+    if (routes != null) {
+      routes.close();
+    }
+    if (services != null) {
+      services.close();
+    }
+    thread.shutdownNow();
+  }
+}
