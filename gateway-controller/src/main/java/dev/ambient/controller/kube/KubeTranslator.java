@@ -31,11 +31,17 @@ public final class KubeTranslator {
   public static final String DATAPLANE_MODE = "istio.io/dataplane-mode";
   public static final String AMBIENT = "ambient";
   public static final String NONE = "none";
+  public static final String USE_WAYPOINT = "istio.io/use-waypoint";
+  public static final String USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace";
+
+  /** Marks the Service of a Gateway (a waypoint's own Service). */
+  public static final String GATEWAY_NAME = "gateway.networking.k8s.io/gateway-name";
 
   /** Mesh-wide settings the cluster does not carry. */
-  public record Settings(String trustDomain, String rootNamespace, String clusterId) {
+  public record Settings(
+      String trustDomain, String rootNamespace, String clusterId, String clusterDomain) {
     public static final Settings DEFAULT =
-        new Settings("cluster.local", "istio-system", "Kubernetes");
+        new Settings("cluster.local", "istio-system", "Kubernetes", "cluster.local");
   }
 
   private KubeTranslator() {}
@@ -49,7 +55,7 @@ public final class KubeTranslator {
     root.put("trustDomain", settings.trustDomain());
     root.put("rootNamespace", settings.rootNamespace());
     root.put("workloads", workloads(objects.pods(), namespaces, settings));
-    root.put("services", services(objects.services()));
+    root.put("services", services(objects.services(), namespaces, settings));
     root.put("authorizationPolicies", policies(objects.authorizationPolicies()));
     return MeshConfigLoader.buildLenient(root, "kubernetes");
   }
@@ -82,6 +88,11 @@ public final class KubeTranslator {
       w.put("addresses", addresses(pod));
       w.put("protocol", captured(pod, namespaces.get(meta.getNamespace())) ? "HBONE" : "TCP");
       w.put("labels", meta.getLabels() == null ? Map.of() : new LinkedHashMap<>(meta.getLabels()));
+      // Pod-addressed traffic goes through a waypoint only when the pod itself asks for one.
+      Object waypoint = waypoint(pod, null, settings);
+      if (waypoint != null) {
+        w.put("waypoint", waypoint);
+      }
       out.add(w);
     }
     return out;
@@ -126,7 +137,8 @@ public final class KubeTranslator {
     return out;
   }
 
-  private static List<Object> services(List<Service> services) {
+  private static List<Object> services(
+      List<Service> services, Map<String, Namespace> namespaces, Settings settings) {
     List<Object> out = new ArrayList<>();
     for (Service svc : sorted(services)) {
       var spec = svc.getSpec();
@@ -170,6 +182,13 @@ public final class KubeTranslator {
       s.put(
           "endpoints",
           selector == null || selector.isEmpty() ? List.of() : new LinkedHashMap<>(selector));
+      Object waypoint =
+          label(svc, GATEWAY_NAME) != null
+              ? null // a waypoint's own Service is not sent through a waypoint
+              : waypoint(svc, namespaces.get(svc.getMetadata().getNamespace()), settings);
+      if (waypoint != null) {
+        s.put("waypoint", waypoint);
+      }
       out.add(s);
     }
     return out;
@@ -193,6 +212,31 @@ public final class KubeTranslator {
       out.add(policy);
     }
     return out;
+  }
+
+  /**
+   * The waypoint an object asks for with {@code istio.io/use-waypoint} (on itself, else on its
+   * namespace when one is given), as a reference to the waypoint's Service: {@code
+   * <ns>/<name>.<ns>.svc.<domain>}, the namespace from {@code istio.io/use-waypoint-namespace} on
+   * the same object, else the object's own. {@code none} on the object overrides its namespace. A
+   * waypoint whose Service does not exist is still referenced: ztunnel then refuses the traffic
+   * rather than letting it bypass the waypoint.
+   */
+  static Object waypoint(HasMetadata object, Namespace namespace, Settings settings) {
+    HasMetadata from = object;
+    String name = label(object, USE_WAYPOINT);
+    if (name == null && namespace != null) {
+      from = namespace;
+      name = label(namespace, USE_WAYPOINT);
+    }
+    if (name == null || name.isEmpty() || NONE.equals(name)) {
+      return null;
+    }
+    String ns = label(from, USE_WAYPOINT_NAMESPACE);
+    if (ns == null || ns.isEmpty()) {
+      ns = object.getMetadata().getNamespace();
+    }
+    return Map.of("service", ns + "/" + name + "." + ns + ".svc." + settings.clusterDomain());
   }
 
   private static String label(HasMetadata o, String key) {

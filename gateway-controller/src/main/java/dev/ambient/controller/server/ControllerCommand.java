@@ -175,7 +175,8 @@ public final class ControllerCommand implements Callable<Integer> {
             new KubeTranslator.Settings(
                 caOptions.trustDomain,
                 KubeTranslator.Settings.DEFAULT.rootNamespace(),
-                KubeTranslator.Settings.DEFAULT.clusterId()),
+                KubeTranslator.Settings.DEFAULT.clusterId(),
+                KubeTranslator.Settings.DEFAULT.clusterDomain()),
             Duration.ofSeconds(60));
       } catch (TimeoutException e) {
         client.close();

@@ -216,4 +216,67 @@ class KubeTranslatorTest {
     assertThat(result.problems()).hasSize(1);
     assertThat(result.problems().get(0)).contains("mesh/broken").contains("spec.action");
   }
+
+  @Test
+  void waypointsAreChosenByLabelOnTheServiceOrItsNamespaceAndOnThePod() throws Exception {
+    Namespace mesh =
+        new NamespaceBuilder(namespace("mesh", "ambient"))
+            .editMetadata()
+            .addToLabels(KubeTranslator.USE_WAYPOINT, "waypoint")
+            .endMetadata()
+            .build();
+    java.util.function.BiFunction<String, Map<String, String>, Service> svc =
+        (name, labels) ->
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace("mesh")
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0." + (20 + name.length()))
+                .addNewPort()
+                .withPort(80)
+                .endPort()
+                .endSpec()
+                .build();
+    var result =
+        translate(
+            List.of(mesh),
+            List.of(
+                pod("mesh", "a-1", "10.244.1.2")
+                    .editMetadata()
+                    .addToLabels(KubeTranslator.USE_WAYPOINT, "pod-wp")
+                    .endMetadata()
+                    .build(),
+                pod("mesh", "b-1", "10.244.1.3").build()),
+            List.of(
+                svc.apply("waypoint", Map.of(KubeTranslator.GATEWAY_NAME, "waypoint")),
+                svc.apply("by-namespace", Map.of()),
+                svc.apply("own", Map.of(KubeTranslator.USE_WAYPOINT, "special")),
+                svc.apply(
+                    "elsewhere",
+                    Map.of(
+                        KubeTranslator.USE_WAYPOINT, "shared",
+                        KubeTranslator.USE_WAYPOINT_NAMESPACE, "infra")),
+                svc.apply("opted-out", Map.of(KubeTranslator.USE_WAYPOINT, "none"))),
+            List.of());
+    assertThat(result.problems()).isEmpty();
+    Map<String, String> waypoints =
+        result.config().services().stream()
+            .filter(s -> s.waypoint() != null)
+            .collect(Collectors.toMap(s -> s.name(), s -> s.waypoint().namespacedHostname()));
+    assertThat(waypoints)
+        .containsEntry("by-namespace", "mesh/waypoint.mesh.svc.cluster.local")
+        .containsEntry("own", "mesh/special.mesh.svc.cluster.local")
+        .containsEntry("elsewhere", "infra/shared.infra.svc.cluster.local")
+        .doesNotContainKey("opted-out")
+        .doesNotContainKey("waypoint"); // a waypoint's own Service never loops through itself
+    Map<String, Workload> byName =
+        result.config().workloads().stream().collect(Collectors.toMap(Workload::name, w -> w));
+    assertThat(byName.get("a-1").waypoint().namespacedHostname())
+        .isEqualTo("mesh/pod-wp.mesh.svc.cluster.local");
+    // The namespace's label is for services: pod-addressed traffic is left alone.
+    assertThat(byName.get("b-1").waypoint()).isNull();
+  }
 }
