@@ -4,6 +4,7 @@ import dev.ambient.api.config.CliValues;
 import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.controller.ca.CaOptions;
 import dev.ambient.controller.ca.CaStateException;
+import dev.ambient.controller.ca.TokenReviewAuthenticator;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
 import dev.ambient.controller.routes.RouteStatusController;
@@ -19,7 +20,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.ArgGroup;
@@ -79,6 +83,24 @@ public final class ControllerCommand implements Callable<Integer> {
     Source from;
 
     @Option(
+        names = "--node-accounts",
+        split = ",",
+        defaultValue = "istio-system/ztunnel",
+        description =
+            "With --kubeconfig: service accounts (<ns>/<name>) whose pod-bound tokens may ask for"
+                + " the certificates and config of their node's workloads. Default: ${DEFAULT-VALUE}")
+    List<String> nodeAccounts;
+
+    @Option(
+        names = "--token-audience",
+        defaultValue = TokenReviewAuthenticator.DEFAULT_AUDIENCE,
+        description =
+            "With --kubeconfig: the audience callers' tokens must carry. Default: ${DEFAULT-VALUE}")
+    String tokenAudience;
+
+    private KubernetesClient kubeClient;
+
+    @Option(
         names = "--listen-ip",
         defaultValue = "127.0.0.1",
         description = "Address the ports listen on. Default: ${DEFAULT-VALUE}")
@@ -119,7 +141,10 @@ public final class ControllerCommand implements Callable<Integer> {
                     plaintext ? new InetSocketAddress(ip, plaintextPort) : null),
                 source,
                 ca.ca(),
-                ca.tokens());
+                kubeClient == null
+                    ? ca.tokens()
+                    : new TokenReviewAuthenticator(
+                        kubeClient, tokenAudience, Set.copyOf(nodeAccounts), Clock.systemUTC()));
         ca.describe(out);
       } catch (CaStateException
           | IllegalArgumentException
@@ -160,6 +185,12 @@ public final class ControllerCommand implements Callable<Integer> {
       if (from.config != null) {
         return LocalSnapshotSources.open(from.config, Duration.ofSeconds(1));
       }
+      for (String account : nodeAccounts) {
+        if (!account.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+          throw new IllegalArgumentException(
+              "--node-accounts: " + account + " is not <namespace>/<service account>");
+        }
+      }
       Config kube;
       try {
         kube = Config.fromKubeconfig(Files.readString(from.kubeconfig));
@@ -168,6 +199,7 @@ public final class ControllerCommand implements Callable<Integer> {
             "--kubeconfig " + from.kubeconfig + ": " + e.getMessage());
       }
       KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
+      kubeClient = client;
       try {
         RouteStatusController.start(client, Duration.ofSeconds(60));
         return KubernetesSnapshotSource.start(

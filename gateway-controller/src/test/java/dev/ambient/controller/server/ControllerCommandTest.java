@@ -148,5 +148,22 @@ class ControllerCommandTest {
             "0");
     assertThat(badKubeconfig).isEqualTo(1);
     assertThat(err.toString()).contains("--kubeconfig").contains("missing.kubeconfig");
+
+    err.getBuffer().setLength(0);
+    int badAccount =
+        cl.execute(
+            "controller",
+            "serve",
+            "--state-dir",
+            dir.resolve("ca").toString(),
+            "--kubeconfig",
+            config.toString(),
+            "--node-accounts",
+            "ztunnel",
+            "--xds-port",
+            "0");
+    assertThat(badAccount).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("--node-accounts: ztunnel is not <namespace>/<service account>");
   }
 }

@@ -1,0 +1,124 @@
+package dev.ambient.controller.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ambient.lab.LabCluster;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.grpc.Metadata;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The CA's cluster-mode authentication against the lab's real TokenReview API. */
+@Tag("root")
+@Tag("lab")
+class TokenReviewLabTest {
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static LabCluster lab;
+  private static boolean started;
+
+  @BeforeAll
+  static void startLab() throws Exception {
+    var reason = LabCluster.unavailableReason();
+    reason.ifPresent(System.out::println);
+    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
+    lab = new LabCluster(LabCluster.findRepo());
+    lab.mesh(Duration.ofMinutes(2), "down");
+    lab.mesh(Duration.ofMinutes(60), "up").orThrow("mesh lab up");
+    started = true;
+  }
+
+  @AfterAll
+  static void stopLab() throws Exception {
+    if (started) {
+      lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
+    }
+  }
+
+  private static Metadata bearer(String token) {
+    Metadata m = new Metadata();
+    m.put(AUTHORIZATION, "Bearer " + token);
+    return m;
+  }
+
+  private static TokenReviewAuthenticator authenticator(KubernetesClient client) {
+    return new TokenReviewAuthenticator(
+        client,
+        TokenReviewAuthenticator.DEFAULT_AUDIENCE,
+        Set.of("istio-system/ztunnel"),
+        Clock.systemUTC());
+  }
+
+  @Test
+  void onlyANodeAccountsPodBoundTokenForTheCaAudienceNamesItsNode() throws Exception {
+    String manifest;
+    try (InputStream in = getClass().getResourceAsStream("/ca/ztunnel-tokens.yaml")) {
+      manifest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    lab.kubectlWithInput(manifest, "apply", "-f", "-").orThrow("kubectl apply");
+    lab.k(
+        "-n",
+        "istio-system",
+        "wait",
+        "--for=condition=Ready",
+        "pod/ztunnel-probe",
+        "--timeout=120s");
+    lab.k("-n", "default", "wait", "--for=condition=Ready", "pod/impostor", "--timeout=120s");
+    String node =
+        lab.k(
+            "-n", "istio-system", "get", "pod", "ztunnel-probe", "-o", "jsonpath={.spec.nodeName}");
+    String caToken =
+        lab.k(
+            "-n",
+            "istio-system",
+            "exec",
+            "ztunnel-probe",
+            "--",
+            "cat",
+            "/var/run/secrets/tokens/istio-token");
+    String apiToken =
+        lab.k(
+            "-n",
+            "istio-system",
+            "exec",
+            "ztunnel-probe",
+            "--",
+            "cat",
+            "/var/run/secrets/kubernetes.io/serviceaccount/token");
+    String impostorToken =
+        lab.k(
+            "-n",
+            "default",
+            "exec",
+            "impostor",
+            "--",
+            "cat",
+            "/var/run/secrets/tokens/istio-token");
+
+    Config config = Config.fromKubeconfig(Files.readString(LabCluster.ADMIN_KUBECONFIG));
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+      var auth = authenticator(client);
+      assertThat(auth.nodeFor(bearer(caToken))).contains(node);
+      assertThat(auth.nodeFor(bearer(caToken))).as("cached verdict").contains(node);
+      assertThat(auth.nodeFor(bearer(impostorToken))).as("untrusted account").isEmpty();
+      assertThat(auth.nodeFor(bearer(apiToken))).as("the API server's audience").isEmpty();
+      assertThat(auth.nodeFor(bearer("not-a-jwt"))).isEmpty();
+      assertThat(auth.nodeFor(new Metadata())).isEmpty();
+
+      // A pod-bound token dies with its pod.
+      lab.k("-n", "istio-system", "delete", "pod", "ztunnel-probe", "--wait=true");
+      assertThat(authenticator(client).nodeFor(bearer(caToken))).isEmpty();
+    }
+  }
+}
