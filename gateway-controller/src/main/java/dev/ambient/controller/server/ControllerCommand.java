@@ -12,6 +12,7 @@ import dev.ambient.controller.xds.LocalSnapshotSources;
 import dev.ambient.controller.xds.PlaintextXdsServer;
 import dev.ambient.controller.xds.SnapshotSource;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
@@ -77,6 +78,14 @@ public final class ControllerCommand implements Callable<Integer> {
                   + " Services and AuthorizationPolicies, watched; invalid objects are left out"
                   + " with a Warning Event.")
       Path kubeconfig;
+
+      @Option(
+          names = "--in-cluster",
+          required = true,
+          description =
+              "Like --kubeconfig, for the controller running in a pod: its service account's"
+                  + " token and the KUBERNETES_SERVICE_HOST/PORT environment.")
+      boolean inCluster;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -159,7 +168,9 @@ public final class ControllerCommand implements Callable<Integer> {
           "controller config: "
               + (from.config != null
                   ? from.config.toAbsolutePath()
-                  : "Kubernetes (" + from.kubeconfig.toAbsolutePath() + ")"));
+                  : "Kubernetes ("
+                      + (from.inCluster ? "in cluster" : from.kubeconfig.toAbsolutePath())
+                      + ")"));
       out.println("controller listening on " + listenIp + ":" + server.port() + " (CA + WDS, TLS)");
       if (plaintext) {
         out.println(
@@ -192,11 +203,19 @@ public final class ControllerCommand implements Callable<Integer> {
         }
       }
       Config kube;
+      String where = from.inCluster ? "--in-cluster" : "--kubeconfig " + from.kubeconfig;
       try {
-        kube = Config.fromKubeconfig(Files.readString(from.kubeconfig));
+        if (from.inCluster) {
+          kube = new ConfigBuilder().withAutoConfigure(true).build();
+          if (kube.getMasterUrl() == null
+              || kube.getAutoOAuthToken() == null && kube.getOauthToken() == null) {
+            throw new IllegalArgumentException("no in-cluster service account token or API server");
+          }
+        } else {
+          kube = Config.fromKubeconfig(Files.readString(from.kubeconfig));
+        }
       } catch (IOException | RuntimeException e) {
-        throw new IllegalArgumentException(
-            "--kubeconfig " + from.kubeconfig + ": " + e.getMessage());
+        throw new IllegalArgumentException(where + ": " + e.getMessage());
       }
       KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
       kubeClient = client;
@@ -212,8 +231,7 @@ public final class ControllerCommand implements Callable<Integer> {
             Duration.ofSeconds(60));
       } catch (TimeoutException e) {
         client.close();
-        throw new IllegalArgumentException(
-            "--kubeconfig " + from.kubeconfig + ": " + e.getMessage());
+        throw new IllegalArgumentException(where + ": " + e.getMessage());
       } catch (InterruptedException e) {
         client.close();
         Thread.currentThread().interrupt();

@@ -1,0 +1,103 @@
+package dev.ambient.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ambient.lab.LabCluster;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The manifests in deploy/ applied to the lab cluster as to any cluster: the controller runs as a
+ * pod, takes the mesh from the cluster with its own service account, and writes route status.
+ */
+@Tag("root")
+@Tag("lab")
+class DeployOnLabTest {
+  private static LabCluster lab;
+  private static Path repo;
+  private static boolean started;
+
+  @BeforeAll
+  static void startLab() throws Exception {
+    var reason = LabCluster.unavailableReason();
+    reason.ifPresent(System.out::println);
+    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
+    repo = LabCluster.findRepo();
+    boolean jar = Files.isRegularFile(repo.resolve("gateway-controller/target/mesh.jar"));
+    if (!jar) {
+      System.out.println(
+          "skipped: gateway-controller/target/mesh.jar is not built (run ./mesh build)");
+    }
+    Assumptions.assumeTrue(jar, "skipped: mesh.jar is not built");
+    lab = new LabCluster(repo);
+    lab.mesh(Duration.ofMinutes(2), "down");
+    lab.mesh(Duration.ofMinutes(60), "up").orThrow("mesh lab up");
+    started = true;
+    lab.mesh(Duration.ofMinutes(5), "crds").orThrow("mesh lab crds");
+    lab.k("wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io");
+  }
+
+  @AfterAll
+  static void stopLab() throws Exception {
+    if (started) {
+      lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
+    }
+  }
+
+  @Test
+  void theControllerRunsInTheClusterAndWritesRouteStatus() throws Exception {
+    lab.k("apply", "-f", repo.resolve("deploy").toString());
+    lab.k(
+        "-n",
+        "istio-system",
+        "rollout",
+        "status",
+        "deployment/ambient-controller",
+        "--timeout=180s");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(lab.k("-n", "istio-system", "logs", "deployment/ambient-controller"))
+                    .contains("controller config: Kubernetes (in cluster)")
+                    .contains("WDS snapshot version"));
+
+    String route;
+    try (InputStream in = getClass().getResourceAsStream("/route.yaml")) {
+      route = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    lab.kubectlWithInput(route, "apply", "-f", "-").orThrow("kubectl apply route");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        lab.k(
+                            "-n",
+                            "deploytest",
+                            "get",
+                            "httproute",
+                            "echo",
+                            "-o",
+                            "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].reason}"))
+                    .isEqualTo("Accepted"));
+
+    // Removing the manifests removes the controller.
+    lab.k("delete", "-f", repo.resolve("deploy").toString(), "--wait=true");
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () ->
+                assertThat(lab.k("get", "pods", "-A", "-l", "app=ambient-controller", "-o", "name"))
+                    .isEmpty());
+  }
+}
