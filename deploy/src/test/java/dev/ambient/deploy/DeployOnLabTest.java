@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The manifests in deploy/ applied to the lab cluster as to any cluster: the controller runs as a
- * pod, takes the mesh from the cluster with its own service account, and writes route status.
+ * {@code mesh install} of deploy/ on the lab cluster as on any cluster: the controller runs as a
+ * pod, takes the mesh from the cluster with its own service account, and writes route status;
+ * {@code mesh uninstall} removes it again.
  */
 @Tag("root")
 @Tag("lab")
@@ -55,14 +56,12 @@ class DeployOnLabTest {
 
   @Test
   void theControllerRunsInTheClusterAndWritesRouteStatus() throws Exception {
-    lab.k("apply", "-f", repo.resolve("deploy").toString());
-    lab.k(
-        "-n",
-        "istio-system",
-        "rollout",
-        "status",
-        "deployment/ambient-controller",
-        "--timeout=180s");
+    String kubeconfig = LabCluster.ADMIN_KUBECONFIG.toString();
+    var install = lab.launcher(Duration.ofMinutes(6), "install", "--kubeconfig", kubeconfig);
+    install.orThrow("mesh install");
+    assertThat(install.stdout())
+        .contains("applied Deployment istio-system/ambient-controller")
+        .contains("mesh installed");
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
@@ -91,8 +90,15 @@ class DeployOnLabTest {
                             "jsonpath={.status.parents[0].conditions[?(@.type==\"Accepted\")].reason}"))
                     .isEqualTo("Accepted"));
 
-    // Removing the manifests removes the controller.
-    lab.k("delete", "-f", repo.resolve("deploy").toString(), "--wait=true");
+    // Installing again changes nothing and succeeds (server-side apply).
+    lab.launcher(Duration.ofMinutes(6), "install", "--kubeconfig", kubeconfig).orThrow("reinstall");
+
+    // Uninstalling removes the controller and its RBAC, and keeps the namespace.
+    lab.launcher(Duration.ofMinutes(4), "uninstall", "--kubeconfig", kubeconfig)
+        .orThrow("mesh uninstall");
+    assertThat(lab.kubectl("get", "clusterrole", "ambient-controller").exitCode()).isNotZero();
+    assertThat(lab.k("get", "namespace", "istio-system", "-o", "name"))
+        .isEqualTo("namespace/istio-system");
     await()
         .atMost(Duration.ofSeconds(90))
         .untilAsserted(

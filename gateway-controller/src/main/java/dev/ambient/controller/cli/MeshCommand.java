@@ -2,6 +2,7 @@ package dev.ambient.controller.cli;
 
 import dev.ambient.controller.ca.CaCommand;
 import dev.ambient.controller.demo.DemoCommand;
+import dev.ambient.controller.install.InstallCommand;
 import dev.ambient.controller.server.ControllerCommand;
 import dev.ambient.netlab.NetLabCommand;
 import dev.ambient.ztunnel.app.ZtunnelCommand;
@@ -21,7 +22,9 @@ import picocli.CommandLine.Command;
       ControllerCommand.class,
       ZtunnelCommand.class,
       CniCommand.class,
-      NetLabCommand.class
+      NetLabCommand.class,
+      InstallCommand.class,
+      InstallCommand.Uninstall.class
     })
 public final class MeshCommand implements Runnable {
 

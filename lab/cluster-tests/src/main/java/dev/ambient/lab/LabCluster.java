@@ -78,6 +78,15 @@ public final class LabCluster {
     return run(command, timeout, null);
   }
 
+  /** Runs the project's launcher, {@code ./mesh <args>}. */
+  public Result launcher(Duration timeout, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(repo.resolve("mesh").toString());
+    command.addAll(List.of(args));
+    return run(command, timeout, null);
+  }
+
   public Result kubectl(String... args) throws IOException, InterruptedException {
     return kubectlWithInput(null, args);
   }
