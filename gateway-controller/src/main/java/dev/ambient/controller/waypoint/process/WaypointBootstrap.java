@@ -82,7 +82,8 @@ public final class WaypointBootstrap {
                     ApiConfigSource.newBuilder()
                         .setApiType(ApiConfigSource.ApiType.GRPC)
                         .setTransportApiVersion(ApiVersion.V3)
-                        .setSetNodeOnFirstMessageOnly(true)
+                        // java-control-plane 1.0.49 keys every request by its own node field.
+                        .setSetNodeOnFirstMessageOnly(false)
                         .addGrpcServices(
                             GrpcService.newBuilder()
                                 .setEnvoyGrpc(
