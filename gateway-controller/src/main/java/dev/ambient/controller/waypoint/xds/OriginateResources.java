@@ -59,14 +59,22 @@ final class OriginateResources {
           LbEndpoint.newBuilder()
               .setEndpoint(
                   io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
-                      // endpoint_id keeps EDS from folding pods into one internal host.
-                      .setAddress(Protos.internal(XdsNames.CONNECT_ORIGINATE, e.hostPort())))
+                      .setAddress(Protos.internal(XdsNames.CONNECT_ORIGINATE, endpointId(e))))
               .setMetadata(Metadata.newBuilder().putFilterMetadata(XdsNames.ORIGINAL_DST, dst)));
     }
     return ClusterLoadAssignment.newBuilder()
         .setClusterName(b.ref().clusterName())
         .addEndpoints(locality)
         .build();
+  }
+
+  /**
+   * The internal host's id: the pod address and its identity. Distinct ids keep EDS from folding
+   * pods into one host, and a pod whose identity changes becomes a new host: connections pooled
+   * (and tunnels verified) for the old identity are never reused for the new one.
+   */
+  static String endpointId(Endpoint e) {
+    return e.hostPort() + ";" + e.identity().uri();
   }
 
   /** Internal listener: destination from host metadata, exact SAN into filter state, CONNECT. */
