@@ -240,4 +240,14 @@ class WaypointEnvoyTest {
     assertThat(r.status()).isEqualTo(200);
     assertThat(f.backend.last("/after").headers()).containsEntry("x-version", "good");
   }
+
+  @Test
+  void proxiesATcpServiceAtL4() throws Exception {
+    f.publishAndWait(f.resources(f.model()));
+    Socket s = f.connect(f.tcpVip, 9000);
+    byte[] payload = "not http at all\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    s.getOutputStream().write(payload);
+    s.getOutputStream().flush();
+    assertThat(s.getInputStream().readNBytes(payload.length)).isEqualTo(payload);
+  }
 }

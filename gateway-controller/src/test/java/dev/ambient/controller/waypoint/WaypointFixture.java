@@ -41,6 +41,7 @@ final class WaypointFixture implements AutoCloseable {
   final InetAddress waypointIp = TestAddresses.next();
   final InetAddress vip = TestAddresses.next();
   final InetAddress badVip = TestAddresses.next();
+  final InetAddress tcpVip = TestAddresses.next();
   final Workload waypoint;
   final MeshState state;
   final WaypointXdsServer xds;
@@ -61,8 +62,14 @@ final class WaypointFixture implements AutoCloseable {
       GatewayAddress via = GatewayAddress.ofAddress(waypointIp);
       Service echo = withWaypoint(TestMesh.service("echo", vip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server), via);
       Service bad = withWaypoint(TestMesh.service("bad", badVip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server), via);
-      pair.add(List.of(waypoint), List.of(echo, bad));
-      state = TestMesh.state(List.of(pair.client, pair.server, waypoint), List.of(echo, bad));
+      Service tcp =
+          withWaypoint(
+              TestMesh.service(
+                  "tcp-echo", tcpVip, 9000, pair.echo.port(), LoadBalancing.ROUND_ROBIN, pair.server),
+              via);
+      pair.add(List.of(waypoint), List.of(echo, bad, tcp));
+      state =
+          TestMesh.state(List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp));
       Logger logger = (Logger) LoggerFactory.getLogger(WaypointXdsServer.class);
       logs.start();
       logger.addAppender(logs);
@@ -99,9 +106,13 @@ final class WaypointFixture implements AutoCloseable {
         s.subjectAltNames());
   }
 
-  /** The translated model (each service to itself). */
+  /** The translated model (each service to itself; tcp-echo proxied at L4). */
   WaypointModel model() {
-    return WaypointTranslator.translate(state, waypoint.uid(), ProtocolPolicy.ALL_HTTP);
+    return WaypointTranslator.translate(
+        state,
+        waypoint.uid(),
+        (service, port) ->
+            service.name().equals("tcp-echo") ? ServiceProtocol.TCP : ServiceProtocol.HTTP);
   }
 
   /** Publishes and waits until Envoy accepted this version for every type. */
