@@ -250,4 +250,27 @@ class WaypointEnvoyTest {
     s.getOutputStream().flush();
     assertThat(s.getInputStream().readNBytes(payload.length)).isEqualTo(payload);
   }
+
+  @Test
+  void thePublisherFollowsTheMeshAndKeepsServingOnABadSnapshot() throws Exception {
+    WaypointPublisher publisher =
+        new WaypointPublisher(
+            f.xds,
+            f.pair.pki::issue,
+            ProtocolPolicy.ALL_HTTP,
+            f.waypoint.uid(),
+            java.time.Clock.systemUTC());
+    String v = publisher.apply(f.state);
+    WaypointFixture.await(() -> v.equals(f.xds.acceptedVersion(f.node)), "Envoy to accept " + v);
+    assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/published").status()).isEqualTo(200);
+
+    assertThat(publisher.apply(f.state)).as("unchanged mesh, nothing new").isNull();
+    assertThat(
+            publisher.apply(
+                dev.ambient.ztunnel.testing.TestMesh.state(List.of(f.pair.client), List.of())))
+        .as("the waypoint vanished from the snapshot: not applied")
+        .isNull();
+    assertThat(f.xds.currentVersion(f.node)).isEqualTo(v);
+    assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/still").status()).isEqualTo(200);
+  }
 }
