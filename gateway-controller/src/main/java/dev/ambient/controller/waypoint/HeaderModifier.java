@@ -8,7 +8,8 @@ import java.util.Map;
  * Gateway API {@code RequestHeaderModifier}: {@code set} replaces (or adds), {@code add} appends,
  * {@code remove} drops. Map iteration order is kept so the Envoy config is deterministic.
  */
-public record HeaderModifier(Map<String, String> set, Map<String, String> add, List<String> remove) {
+public record HeaderModifier(
+    Map<String, String> set, Map<String, String> add, List<String> remove) {
   public static final HeaderModifier NONE = new HeaderModifier(Map.of(), Map.of(), List.of());
 
   public HeaderModifier {

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the waypoint does with traffic for one service VIP and port: route it as HTTP through
- * {@code routes}, or proxy it at L4 to {@code tcpBackend}.
+ * What the waypoint does with traffic for one service VIP and port: route it as HTTP through {@code
+ * routes}, or proxy it at L4 to {@code tcpBackend}.
  */
 public record ServiceListener(
     InetAddress vip,

@@ -10,9 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps one waypoint's Envoy configuration following the mesh: each snapshot is translated and,
- * when the model changed (or the certificate needs renewal), published as a new version. A
- * snapshot that does not translate is logged naming the problem and the last configuration keeps
- * serving.
+ * when the model changed (or the certificate needs renewal), published as a new version. A snapshot
+ * that does not translate is logged naming the problem and the last configuration keeps serving.
  */
 public final class WaypointPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(WaypointPublisher.class);
@@ -45,7 +44,10 @@ public final class WaypointPublisher {
       model = WaypointTranslator.translate(state, waypointUid, protocols);
     } catch (IllegalArgumentException e) {
       LOG.error(
-          "waypoint {}: mesh version {} not applied: {}", waypointUid, state.version(), e.getMessage());
+          "waypoint {}: mesh version {} not applied: {}",
+          waypointUid,
+          state.version(),
+          e.getMessage());
       return null;
     }
     boolean renew =

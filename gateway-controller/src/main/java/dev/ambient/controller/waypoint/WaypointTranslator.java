@@ -34,7 +34,8 @@ public final class WaypointTranslator {
       MeshState state, String waypointUid, ProtocolPolicy protocols) {
     Workload waypoint = state.workloadByUid(waypointUid);
     if (waypoint == null) {
-      throw new IllegalArgumentException("waypoint " + waypointUid + ": not a workload of the mesh");
+      throw new IllegalArgumentException(
+          "waypoint " + waypointUid + ": not a workload of the mesh");
     }
     if (waypoint.addresses().isEmpty()) {
       throw new IllegalArgumentException("waypoint " + waypointUid + ": field addresses: empty");
@@ -80,7 +81,8 @@ public final class WaypointTranslator {
    * The HBONE endpoints of a service port. Plain-TCP workloads are left out: the waypoint only
    * originates HBONE so far.
    */
-  private static Backend backend(MeshState state, Service service, ServicePort port, BackendRef ref) {
+  private static Backend backend(
+      MeshState state, Service service, ServicePort port, BackendRef ref) {
     List<Endpoint> endpoints = new ArrayList<>();
     for (Workload w : state.endpoints(service)) {
       if (w.protocol() != TunnelProtocol.HBONE || w.addresses().isEmpty()) {

@@ -7,7 +7,8 @@ public record WeightedBackend(BackendRef ref, int weight) {
   public WeightedBackend {
     Objects.requireNonNull(ref, "ref");
     if (weight < 0) {
-      throw new IllegalArgumentException("backend " + ref.service() + ": negative weight " + weight);
+      throw new IllegalArgumentException(
+          "backend " + ref.service() + ": negative weight " + weight);
     }
   }
 }

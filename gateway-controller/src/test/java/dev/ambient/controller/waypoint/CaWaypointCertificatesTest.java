@@ -27,8 +27,7 @@ class CaWaypointCertificatesTest {
     WorkloadCertificate c = new CaWaypointCertificates(ca, Duration.ofHours(1)).issue(id);
 
     assertThat(c.identity()).isEqualTo(id);
-    assertThat(c.leaf().getSubjectAlternativeNames())
-        .containsExactly(List.of(6, id.uri()));
+    assertThat(c.leaf().getSubjectAlternativeNames()).containsExactly(List.of(6, id.uri()));
     c.leaf().verify(ca.trustBundle().get(0).getPublicKey());
     assertThat(c.trustedRoots()).isEqualTo(ca.trustBundle());
     // The private key belongs to the certificate.

@@ -28,7 +28,8 @@ final class HttpBackend implements AutoCloseable {
               .getRequestHeaders()
               .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
           received.add(new Received(exchange.getRequestURI().getPath(), headers));
-          byte[] body = (name + " " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
+          byte[] body =
+              (name + " " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(200, body.length);
           try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);

@@ -1,7 +1,6 @@
 package dev.ambient.controller.waypoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -66,7 +65,8 @@ class WaypointEnvoyTest {
         path,
         List.of(),
         null,
-        List.of(new WeightedBackend(new BackendRef("default/echo.default.svc.cluster.local", 80), 1)),
+        List.of(
+            new WeightedBackend(new BackendRef("default/echo.default.svc.cluster.local", 80), 1)),
         new HeaderModifier(Map.of(name, value), Map.of(), List.of()));
   }
 
@@ -118,7 +118,8 @@ class WaypointEnvoyTest {
   void refusesClientCertificatesFromAForeignCa() throws Exception {
     f.publishAndWait(f.resources(f.model()));
     InetSocketAddress hbone = new InetSocketAddress(f.waypointIp, 15008);
-    var connect = new DefaultHttp2Headers().method("CONNECT").authority(f.vip.getHostAddress() + ":80");
+    var connect =
+        new DefaultHttp2Headers().method("CONNECT").authority(f.vip.getHostAddress() + ":80");
 
     WorkloadCertificate good = f.pair.pki.issue(f.pair.client.identity());
     int status =
@@ -145,7 +146,8 @@ class WaypointEnvoyTest {
     InetSocketAddress admin = f.envoy.adminAddress(WaypointFixture.WAIT);
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.getPort() + path)).build(),
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.getPort() + path))
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }
@@ -175,7 +177,8 @@ class WaypointEnvoyTest {
       }
     }
     f.publishAndWait(
-        f.resources(new WaypointModel(m.name(), m.identity(), m.address(), m.listeners(), backends)));
+        f.resources(
+            new WaypointModel(m.name(), m.identity(), m.address(), m.listeners(), backends)));
 
     Http1.Response refused = Http1.get(f.connect(f.badVip, 80), "bad", "/bad");
     assertThat(refused.status()).isEqualTo(503);
@@ -215,7 +218,8 @@ class WaypointEnvoyTest {
   void aRejectedConfigurationIsLoggedAndTheLastGoodOneKeepsServing() throws Exception {
     String good = f.publishAndWait(f.resources(withHeader("x-version", "good")));
     WaypointModel invalid =
-        withEchoRoutes(List.of(headerRoute("broken", PathMatch.regex("(unclosed"), "x-version", "bad")));
+        withEchoRoutes(
+            List.of(headerRoute("broken", PathMatch.regex("(unclosed"), "x-version", "bad")));
 
     String bad = f.xds.publish(f.node, f.resources(invalid));
 

@@ -56,20 +56,30 @@ final class WaypointFixture implements AutoCloseable {
     WaypointXdsServer server = null;
     try {
       backend = new HttpBackend(pair.serverIp, "server");
-      waypoint =
-          TestMesh.workload(
-              "waypoint", "node-wp", waypointIp, TunnelProtocol.HBONE, null);
+      waypoint = TestMesh.workload("waypoint", "node-wp", waypointIp, TunnelProtocol.HBONE, null);
       GatewayAddress via = GatewayAddress.ofAddress(waypointIp);
-      Service echo = withWaypoint(TestMesh.service("echo", vip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server), via);
-      Service bad = withWaypoint(TestMesh.service("bad", badVip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server), via);
+      Service echo =
+          withWaypoint(
+              TestMesh.service(
+                  "echo", vip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server),
+              via);
+      Service bad =
+          withWaypoint(
+              TestMesh.service(
+                  "bad", badVip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server),
+              via);
       Service tcp =
           withWaypoint(
               TestMesh.service(
-                  "tcp-echo", tcpVip, 9000, pair.echo.port(), LoadBalancing.ROUND_ROBIN, pair.server),
+                  "tcp-echo",
+                  tcpVip,
+                  9000,
+                  pair.echo.port(),
+                  LoadBalancing.ROUND_ROBIN,
+                  pair.server),
               via);
       pair.add(List.of(waypoint), List.of(echo, bad, tcp));
-      state =
-          TestMesh.state(List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp));
+      state = TestMesh.state(List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp));
       Logger logger = (Logger) LoggerFactory.getLogger(WaypointXdsServer.class);
       logs.start();
       logger.addAppender(logs);
@@ -77,7 +87,8 @@ final class WaypointFixture implements AutoCloseable {
       node = WaypointTranslator.nodeId(waypoint);
       String token = server.register(node);
       started =
-          WaypointProcess.start(envoyBinary, Files.createDirectories(workDir), node, server.address(), token);
+          WaypointProcess.start(
+              envoyBinary, Files.createDirectories(workDir), node, server.address(), token);
       started.adminAddress(WAIT);
     } catch (Exception | Error e) {
       if (started != null) {

@@ -63,7 +63,8 @@ class WaypointResourcesTest {
     assertThat(first.getRequestHeadersToRemoveList()).containsExactly("x-drop");
     assertThat(table.getVirtualHosts(0).getRoutes(1).getMatch().getPrefix()).isEqualTo("/");
     assertThat(r.toString()).doesNotContain("PRIVATE KEY").contains("wp-cert");
-    assertThat(r.secrets().get(0).getTlsCertificate().getPrivateKey().getInlineBytes().toStringUtf8())
+    assertThat(
+            r.secrets().get(0).getTlsCertificate().getPrivateKey().getInlineBytes().toStringUtf8())
         .contains("PRIVATE KEY");
   }
 }

@@ -101,7 +101,9 @@ class WaypointTranslatorTest {
   void anUnknownWaypointIsAnErrorNamingIt() throws Exception {
     MeshState state = TestMesh.state(List.of(), List.of());
     assertThatThrownBy(
-            () -> WaypointTranslator.translate(state, "test//Pod/default/nope", ProtocolPolicy.ALL_HTTP))
+            () ->
+                WaypointTranslator.translate(
+                    state, "test//Pod/default/nope", ProtocolPolicy.ALL_HTTP))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("waypoint test//Pod/default/nope: not a workload of the mesh");
   }

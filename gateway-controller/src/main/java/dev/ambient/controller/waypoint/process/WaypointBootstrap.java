@@ -75,7 +75,8 @@ public final class WaypointBootstrap {
         .addBootstrapExtensions(
             TypedExtensionConfig.newBuilder()
                 .setName("envoy.bootstrap.internal_listener")
-                .setTypedConfig(com.google.protobuf.Any.pack(InternalListener.getDefaultInstance())))
+                .setTypedConfig(
+                    com.google.protobuf.Any.pack(InternalListener.getDefaultInstance())))
         .setDynamicResources(
             Bootstrap.DynamicResources.newBuilder()
                 .setAdsConfig(

@@ -44,7 +44,8 @@ public final class WaypointProcess implements AutoCloseable {
     Path bootstrap = workDir.resolve("bootstrap.json");
     Files.deleteIfExists(bootstrap);
     Files.createFile(
-        bootstrap, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        bootstrap,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(
         bootstrap,
         WaypointBootstrap.json(WaypointBootstrap.build(nodeId, ads, token)),
@@ -71,7 +72,11 @@ public final class WaypointProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(workDir.resolve("envoy.log").toFile())
             .start();
-    LOG.info("waypoint {}: Envoy started (pid {}), log {}", nodeId, p.pid(), workDir.resolve("envoy.log"));
+    LOG.info(
+        "waypoint {}: Envoy started (pid {}), log {}",
+        nodeId,
+        p.pid(),
+        workDir.resolve("envoy.log"));
     return new WaypointProcess(p, workDir, nodeId);
   }
 
@@ -95,7 +100,8 @@ public final class WaypointProcess implements AutoCloseable {
         String s = Files.readString(file).trim();
         int colon = s.lastIndexOf(':');
         if (colon > 0) {
-          return new InetSocketAddress(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
+          return new InetSocketAddress(
+              s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
         }
       }
       Thread.sleep(50);

@@ -38,9 +38,7 @@ final class OriginateResources {
         .setName(name)
         .setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(
-            Cluster.EdsClusterConfig.newBuilder()
-                .setEdsConfig(Protos.ads())
-                .setServiceName(name))
+            Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Protos.ads()).setServiceName(name))
         .setConnectTimeout(CONNECT_TIMEOUT)
         .setTransportSocket(Protos.internalUpstream(true))
         .build();
@@ -52,8 +50,7 @@ final class OriginateResources {
       Struct dst =
           Struct.newBuilder()
               .putFields("local", Value.newBuilder().setStringValue(e.hostPort()).build())
-              .putFields(
-                  "identity", Value.newBuilder().setStringValue(e.identity().uri()).build())
+              .putFields("identity", Value.newBuilder().setStringValue(e.identity().uri()).build())
               .build();
       locality.addLbEndpoints(
           LbEndpoint.newBuilder()
@@ -127,7 +124,8 @@ final class OriginateResources {
                     .setIdleTimeout(Duration.newBuilder().setSeconds(60)))
             .setExplicitHttpConfig(
                 ExplicitHttpConfig.newBuilder()
-                    .setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder().setAllowConnect(true)))
+                    .setHttp2ProtocolOptions(
+                        Http2ProtocolOptions.newBuilder().setAllowConnect(true)))
             .build();
     return Cluster.newBuilder()
         .setName(XdsNames.CONNECT_ORIGINATE)

@@ -22,8 +22,8 @@ import java.util.Map;
 
 /**
  * A service listener's route table as an Envoy {@link RouteConfiguration}: routes in model order
- * (first match wins), Gateway API matches, weighted backends and request header modifiers. No
- * route matching gives Envoy's 404.
+ * (first match wins), Gateway API matches, weighted backends and request header modifiers. No route
+ * matching gives Envoy's 404.
  */
 final class RouteTables {
   private RouteTables() {}

@@ -122,5 +122,4 @@ final class TerminateListener {
                 true))
         .build();
   }
-
 }

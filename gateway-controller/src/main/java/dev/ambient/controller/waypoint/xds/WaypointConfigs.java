@@ -10,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per waypoint: the configuration being served, and the last one Envoy accepted whole. A version
- * is accepted once every xDS type it carries was ACKed at that version and none was NACKed; a
- * NACKed version is replaced by the last accepted resources under a new version, so a restarted
- * Envoy (or one that just reconnected) is never handed the rejected configuration.
+ * Per waypoint: the configuration being served, and the last one Envoy accepted whole. A version is
+ * accepted once every xDS type it carries was ACKed at that version and none was NACKed; a NACKed
+ * version is replaced by the last accepted resources under a new version, so a restarted Envoy (or
+ * one that just reconnected) is never handed the rejected configuration.
  */
 final class WaypointConfigs {
   private static final Logger LOG = LoggerFactory.getLogger(WaypointConfigs.class);
@@ -67,6 +67,7 @@ final class WaypointConfigs {
     // Keep only what the accept/rollback logic can still need.
     e.byVersion.keySet().removeIf(v -> !v.equals(e.current) && !v.equals(e.accepted));
     e.acked.keySet().retainAll(e.byVersion.keySet());
+    e.rejected.retainAll(e.byVersion.keySet());
     cache.setSnapshot(node, resources.toSnapshot(version));
     return version;
   }

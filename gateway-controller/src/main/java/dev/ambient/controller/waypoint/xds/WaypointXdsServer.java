@@ -133,7 +133,8 @@ public final class WaypointXdsServer implements AutoCloseable {
       }
       if (node == null) {
         LOG.warn("waypoint ADS: call without a valid token from {}", call.getAttributes());
-        call.close(Status.UNAUTHENTICATED.withDescription("waypoint token required"), new Metadata());
+        call.close(
+            Status.UNAUTHENTICATED.withDescription("waypoint token required"), new Metadata());
         return new ServerCall.Listener<>() {};
       }
       return Contexts.interceptCall(Context.current().withValue(CALLER, node), call, headers, next);
@@ -144,7 +145,8 @@ public final class WaypointXdsServer implements AutoCloseable {
       String found = null;
       byte[] p = presented.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       for (Map.Entry<String, String> e : tokens.entrySet()) {
-        if (MessageDigest.isEqual(p, e.getKey().getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+        if (MessageDigest.isEqual(
+            p, e.getKey().getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
           found = e.getValue();
         }
       }
@@ -179,8 +181,7 @@ public final class WaypointXdsServer implements AutoCloseable {
     }
 
     @Override
-    public void onV3StreamRequest(long streamId, DiscoveryRequest request)
-        throws RequestException {
+    public void onV3StreamRequest(long streamId, DiscoveryRequest request) throws RequestException {
       String node = streamNodes.get(streamId);
       if (node == null) {
         throw new RequestException(Status.UNAUTHENTICATED.withDescription("unknown stream"));
