@@ -232,7 +232,8 @@ class WaypointEnvoyTest {
             .findFirst()
             .orElseThrow();
     assertThat(nack.getFormattedMessage())
-        .contains("RouteConfiguration", "version " + bad, f.vip.getHostAddress() + ":80")
+        .contains("RouteConfiguration", "version " + bad)
+        .contains("changed resources [" + f.vip.getHostAddress() + ":80]")
         .contains("Envoy keeps version " + good);
     WaypointFixture.await(
         () ->

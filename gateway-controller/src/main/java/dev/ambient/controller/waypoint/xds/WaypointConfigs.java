@@ -82,11 +82,18 @@ final class WaypointConfigs {
     return e == null ? null : e.accepted;
   }
 
-  /** Resource names of a type in a served version (empty when unknown). */
-  synchronized java.util.List<String> names(String node, String version, String typeUrl) {
+  /**
+   * Resource names of a type that {@code version} added or changed relative to the accepted version
+   * (all of that type when none was accepted; empty when the version is unknown).
+   */
+  synchronized java.util.List<String> changedNames(String node, String version, String typeUrl) {
     Entry e = entries.get(node);
     WaypointResources r = e == null ? null : e.byVersion.get(version);
-    return r == null ? java.util.List.of() : r.names(typeUrl);
+    if (r == null) {
+      return null;
+    }
+    WaypointResources good = e.accepted == null ? null : e.byVersion.get(e.accepted);
+    return r.changedNames(typeUrl, good);
   }
 
   synchronized void onAck(String node, String typeUrl, String version) {

@@ -95,6 +95,40 @@ public record WaypointResources(
     return out;
   }
 
+  /**
+   * Names of the resources of a type that are new or different here compared with {@code before}
+   * (all of them when {@code before} is null): what a NACK of this version is about.
+   */
+  public List<String> changedNames(String typeUrl, WaypointResources before) {
+    java.util.Map<String, com.google.protobuf.Message> mine = byName(typeUrl);
+    java.util.Map<String, com.google.protobuf.Message> old =
+        before == null ? java.util.Map.of() : before.byName(typeUrl);
+    List<String> out = new ArrayList<>();
+    mine.forEach(
+        (name, m) -> {
+          if (!m.equals(old.get(name))) {
+            out.add(name);
+          }
+        });
+    return out;
+  }
+
+  private java.util.Map<String, com.google.protobuf.Message> byName(String typeUrl) {
+    java.util.Map<String, com.google.protobuf.Message> out = new java.util.LinkedHashMap<>();
+    if (typeUrl.endsWith("Cluster")) {
+      clusters.forEach(c -> out.put(c.getName(), c));
+    } else if (typeUrl.endsWith("ClusterLoadAssignment")) {
+      endpoints.forEach(e -> out.put(e.getClusterName(), e));
+    } else if (typeUrl.endsWith("Listener")) {
+      listeners.forEach(l -> out.put(l.getName(), l));
+    } else if (typeUrl.endsWith("RouteConfiguration")) {
+      routes.forEach(r -> out.put(r.getName(), r));
+    } else if (typeUrl.endsWith("Secret")) {
+      secrets.forEach(s -> out.put(s.getName(), s));
+    }
+    return out;
+  }
+
   @Override
   public String toString() {
     return "WaypointResources{clusters="

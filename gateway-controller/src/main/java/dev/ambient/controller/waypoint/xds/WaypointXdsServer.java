@@ -211,11 +211,12 @@ public final class WaypointXdsServer implements AutoCloseable {
     }
 
     private void nack(String node, long streamId, DiscoveryRequest request, String rejected) {
-      List<String> names =
-          rejected == null ? List.of() : configs.names(node, rejected, request.getTypeUrl());
+      List<String> changed =
+          rejected == null ? null : configs.changedNames(node, rejected, request.getTypeUrl());
+      Object names = changed == null ? "unknown: version no longer served" : changed;
       LOG.error(
-          "waypoint NACK from node {} (stream {}): type {} version {} (resources {}); Envoy keeps"
-              + " version {}: code {}: \"{}\"",
+          "waypoint NACK from node {} (stream {}): type {} version {} (changed resources {}); Envoy"
+              + " keeps version {}: code {}: \"{}\"",
           node,
           streamId,
           request.getTypeUrl(),
