@@ -1,0 +1,95 @@
+package dev.ambient.controller.waypoint;
+
+import dev.ambient.api.model.GatewayAddress;
+import dev.ambient.api.model.MeshState;
+import dev.ambient.api.model.Service;
+import dev.ambient.api.model.ServicePort;
+import dev.ambient.api.model.TunnelProtocol;
+import dev.ambient.api.model.Workload;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Mesh model to {@link WaypointModel}, a pure function. A waypoint is a workload of the mesh; it
+ * serves every service whose {@code waypoint} names it, by address or through a service the
+ * waypoint workload is an endpoint of (ztunnel's {@code OutboundRouter} uses the same rule to send
+ * traffic there). With no HTTPRoute (none exist in the model yet) each service routes to itself.
+ */
+public final class WaypointTranslator {
+  private WaypointTranslator() {}
+
+  /** The node id Envoy uses for the waypoint workload: {@code <namespace>/<name>}. */
+  public static String nodeId(Workload waypoint) {
+    return waypoint.namespace() + "/" + waypoint.name();
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the field when {@code waypointUid} is not a workload
+   *     with an address
+   */
+  public static WaypointModel translate(
+      MeshState state, String waypointUid, ProtocolPolicy protocols) {
+    Workload waypoint = state.workloadByUid(waypointUid);
+    if (waypoint == null) {
+      throw new IllegalArgumentException(
+          "waypoint " + waypointUid + ": not a workload of the mesh");
+    }
+    if (waypoint.addresses().isEmpty()) {
+      throw new IllegalArgumentException("waypoint " + waypointUid + ": field addresses: empty");
+    }
+    List<ServiceListener> listeners = new ArrayList<>();
+    Map<BackendRef, Backend> backends = new LinkedHashMap<>();
+    for (Service service : state.services()) {
+      if (!servedBy(state, service.waypoint(), waypoint)) {
+        continue;
+      }
+      for (ServicePort port : service.ports()) {
+        BackendRef self = new BackendRef(service.resourceName(), port.port());
+        backends.computeIfAbsent(self, ref -> backend(state, service, port, ref));
+        ServiceProtocol protocol = protocols.protocol(service, port);
+        for (InetAddress vip : service.vips()) {
+          listeners.add(
+              protocol == ServiceProtocol.TCP
+                  ? ServiceListener.tcp(vip, self)
+                  : ServiceListener.http(vip, self, List.of(RouteRule.toSelf(self))));
+        }
+      }
+    }
+    return new WaypointModel(
+        nodeId(waypoint),
+        waypoint.identity(),
+        waypoint.addresses().get(0),
+        listeners,
+        List.copyOf(backends.values()));
+  }
+
+  static boolean servedBy(MeshState state, GatewayAddress gateway, Workload waypoint) {
+    if (gateway == null) {
+      return false;
+    }
+    if (gateway.address() != null) {
+      return waypoint.addresses().contains(gateway.address());
+    }
+    Service wp = state.serviceByName(gateway.namespacedHostname());
+    return wp != null && wp.endpoints().contains(waypoint.uid());
+  }
+
+  /**
+   * The HBONE endpoints of a service port. Plain-TCP workloads are left out: the waypoint only
+   * originates HBONE so far.
+   */
+  private static Backend backend(
+      MeshState state, Service service, ServicePort port, BackendRef ref) {
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (Workload w : state.endpoints(service)) {
+      if (w.protocol() != TunnelProtocol.HBONE || w.addresses().isEmpty()) {
+        continue;
+      }
+      endpoints.add(new Endpoint(w.addresses().get(0), port.effectiveTargetPort(), w.identity()));
+    }
+    return new Backend(ref, endpoints);
+  }
+}

@@ -1,0 +1,180 @@
+package dev.ambient.controller.waypoint;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.ambient.api.model.GatewayAddress;
+import dev.ambient.api.model.LoadBalancing;
+import dev.ambient.api.model.MeshState;
+import dev.ambient.api.model.Service;
+import dev.ambient.api.model.TunnelProtocol;
+import dev.ambient.api.model.Workload;
+import dev.ambient.controller.waypoint.process.WaypointProcess;
+import dev.ambient.controller.waypoint.xds.WaypointResources;
+import dev.ambient.controller.waypoint.xds.WaypointXdsServer;
+import dev.ambient.ztunnel.testing.TestAddresses;
+import dev.ambient.ztunnel.testing.TestMesh;
+import dev.ambient.ztunnel.testing.ZtunnelPair;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A waypoint between two real in-process ztunnels: client (node-a) -> SOCKS5 -> HBONE to the
+ * waypoint Envoy (configured over ADS by {@link WaypointXdsServer}) -> HBONE to node-b's listener
+ * on the server workload -> {@link HttpBackend}. Services {@code echo} (VIP {@link #vip}) and
+ * {@code bad} (VIP {@link #badVip}) both name the waypoint.
+ */
+final class WaypointFixture implements AutoCloseable {
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  final ZtunnelPair pair;
+  final HttpBackend backend;
+  final InetAddress waypointIp = TestAddresses.next();
+  final InetAddress vip = TestAddresses.next();
+  final InetAddress badVip = TestAddresses.next();
+  final InetAddress tcpVip = TestAddresses.next();
+  final Workload waypoint;
+  final MeshState state;
+  final WaypointXdsServer xds;
+  final String node;
+  final WaypointProcess envoy;
+  final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private final List<Socket> sockets = new ArrayList<>();
+
+  WaypointFixture(Path envoyBinary, Path workDir) throws Exception {
+    pair = new ZtunnelPair();
+    WaypointProcess started = null;
+    WaypointXdsServer server = null;
+    try {
+      backend = new HttpBackend(pair.serverIp, "server");
+      waypoint = TestMesh.workload("waypoint", "node-wp", waypointIp, TunnelProtocol.HBONE, null);
+      GatewayAddress via = GatewayAddress.ofAddress(waypointIp);
+      Service echo =
+          withWaypoint(
+              TestMesh.service(
+                  "echo", vip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server),
+              via);
+      Service bad =
+          withWaypoint(
+              TestMesh.service(
+                  "bad", badVip, 80, backend.port(), LoadBalancing.ROUND_ROBIN, pair.server),
+              via);
+      Service tcp =
+          withWaypoint(
+              TestMesh.service(
+                  "tcp-echo",
+                  tcpVip,
+                  9000,
+                  pair.echo.port(),
+                  LoadBalancing.ROUND_ROBIN,
+                  pair.server),
+              via);
+      pair.add(List.of(waypoint), List.of(echo, bad, tcp));
+      state = TestMesh.state(List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp));
+      Logger logger = (Logger) LoggerFactory.getLogger(WaypointXdsServer.class);
+      logs.start();
+      logger.addAppender(logs);
+      server = WaypointXdsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      node = WaypointTranslator.nodeId(waypoint);
+      String token = server.register(node);
+      started =
+          WaypointProcess.start(
+              envoyBinary, Files.createDirectories(workDir), node, server.address(), token);
+      started.adminAddress(WAIT);
+    } catch (Exception | Error e) {
+      if (started != null) {
+        started.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+      pair.close();
+      throw e;
+    }
+    xds = server;
+    envoy = started;
+  }
+
+  private static Service withWaypoint(Service s, GatewayAddress wp) {
+    return new Service(
+        s.name(),
+        s.namespace(),
+        s.hostname(),
+        s.vips(),
+        s.ports(),
+        s.endpoints(),
+        s.loadBalancing(),
+        wp,
+        s.subjectAltNames());
+  }
+
+  /** The translated model (each service to itself; tcp-echo proxied at L4). */
+  WaypointModel model() {
+    return WaypointTranslator.translate(
+        state,
+        waypoint.uid(),
+        (service, port) ->
+            service.name().equals("tcp-echo") ? ServiceProtocol.TCP : ServiceProtocol.HTTP);
+  }
+
+  /** Publishes and waits until Envoy accepted this version for every type. */
+  String publishAndWait(WaypointResources resources) throws Exception {
+    String v = xds.publish(node, resources);
+    try {
+      await(() -> v.equals(xds.acceptedVersion(node)), "Envoy to accept " + v);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; Envoy log:\n" + tail(envoyLog(), 6000), e);
+    }
+    return v;
+  }
+
+  WaypointResources resources(WaypointModel model) {
+    return WaypointResources.of(model, pair.certificates.certificate(waypoint.identity()).join());
+  }
+
+  /** A client connection to {@code dst} through node A's SOCKS5 (and so through the waypoint). */
+  Socket connect(InetAddress dst, int port) throws Exception {
+    Socket s = pair.connect(new InetSocketAddress(dst, port));
+    sockets.add(s);
+    return s;
+  }
+
+  String envoyLog() throws Exception {
+    return Files.readString(envoy.log());
+  }
+
+  private static String tail(String s, int n) {
+    return s.length() <= n ? s : s.substring(s.length() - n);
+  }
+
+  static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    Instant until = Instant.now().plus(WAIT);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(until)) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Socket s : sockets) {
+      s.close();
+    }
+    envoy.close();
+    xds.close();
+    backend.close();
+    pair.close();
+    ((Logger) LoggerFactory.getLogger(WaypointXdsServer.class)).detachAppender(logs);
+  }
+}

@@ -1,0 +1,120 @@
+package dev.ambient.controller.waypoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ambient.api.model.GatewayAddress;
+import dev.ambient.api.model.LoadBalancing;
+import dev.ambient.api.model.MeshState;
+import dev.ambient.api.model.Service;
+import dev.ambient.api.model.ServicePort;
+import dev.ambient.api.model.TunnelProtocol;
+import dev.ambient.api.model.Workload;
+import dev.ambient.ztunnel.testing.TestMesh;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The pure mesh -> waypoint model translation. */
+class WaypointTranslatorTest {
+  private static InetAddress ip(String s) throws Exception {
+    return InetAddress.getByName(s);
+  }
+
+  private static Service service(
+      String name, String vip, List<ServicePort> ports, GatewayAddress wp, Workload... eps)
+      throws Exception {
+    Service base = TestMesh.service(name, ip(vip), 1, 0, LoadBalancing.ROUND_ROBIN, eps);
+    return new Service(
+        name,
+        "default",
+        base.hostname(),
+        base.vips(),
+        ports,
+        base.endpoints(),
+        LoadBalancing.ROUND_ROBIN,
+        wp,
+        List.of());
+  }
+
+  @Test
+  void servesTheServicesThatNameTheWaypointEachRoutingToItself() throws Exception {
+    Workload wp = TestMesh.workload("waypoint", "n", ip("10.0.0.9"));
+    Workload a = TestMesh.workload("a", "n", ip("10.0.0.1"));
+    Workload plain = TestMesh.workload("plain", "n", ip("10.0.0.2"), TunnelProtocol.NONE, null);
+    Service wpSvc = service("waypoint", "10.1.0.9", List.of(new ServicePort(15008, 0)), null, wp);
+    Service byAddress =
+        service(
+            "echo",
+            "10.1.0.1",
+            List.of(new ServicePort(80, 8080), new ServicePort(9000, 0)),
+            GatewayAddress.ofAddress(ip("10.0.0.9")),
+            a,
+            plain);
+    Service byService =
+        service(
+            "other",
+            "10.1.0.2",
+            List.of(new ServicePort(80, 0)),
+            GatewayAddress.ofHostname("default", "waypoint.default.svc.cluster.local"),
+            a);
+    Service notMine = service("direct", "10.1.0.3", List.of(new ServicePort(80, 0)), null, a);
+    MeshState state =
+        TestMesh.state(List.of(wp, a, plain), List.of(wpSvc, byAddress, byService, notMine));
+
+    WaypointModel m =
+        WaypointTranslator.translate(
+            state,
+            wp.uid(),
+            (svc, port) -> port.port() == 9000 ? ServiceProtocol.TCP : ServiceProtocol.HTTP);
+
+    assertThat(m.name()).isEqualTo("default/waypoint");
+    assertThat(m.identity()).isEqualTo(wp.identity());
+    assertThat(m.address()).isEqualTo(ip("10.0.0.9"));
+    assertThat(m.listeners())
+        .extracting(ServiceListener::hostPort, ServiceListener::protocol)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("10.1.0.1:80", ServiceProtocol.HTTP),
+            org.assertj.core.groups.Tuple.tuple("10.1.0.1:9000", ServiceProtocol.TCP),
+            org.assertj.core.groups.Tuple.tuple("10.1.0.2:80", ServiceProtocol.HTTP));
+    ServiceListener echo80 = m.listeners().get(0);
+    BackendRef self = new BackendRef("default/echo.default.svc.cluster.local", 80);
+    assertThat(echo80.routes()).containsExactly(RouteRule.toSelf(self));
+    assertThat(m.listeners().get(1).tcpBackend())
+        .isEqualTo(new BackendRef("default/echo.default.svc.cluster.local", 9000));
+    Backend echoBackend =
+        m.backends().stream().filter(b -> b.ref().equals(self)).findFirst().orElseThrow();
+    // The plain-TCP workload is not an HBONE endpoint; the target port is used.
+    assertThat(echoBackend.endpoints())
+        .containsExactly(new Endpoint(ip("10.0.0.1"), 8080, a.identity()));
+    assertThat(self.clusterName()).isEqualTo("outbound|80||echo.default.svc.cluster.local");
+    // Pure: the same input gives an equal model.
+    assertThat(
+            WaypointTranslator.translate(
+                state,
+                wp.uid(),
+                (svc, port) -> port.port() == 9000 ? ServiceProtocol.TCP : ServiceProtocol.HTTP))
+        .isEqualTo(m);
+  }
+
+  @Test
+  void anUnknownWaypointIsAnErrorNamingIt() throws Exception {
+    MeshState state = TestMesh.state(List.of(), List.of());
+    assertThatThrownBy(
+            () ->
+                WaypointTranslator.translate(
+                    state, "test//Pod/default/nope", ProtocolPolicy.ALL_HTTP))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("waypoint test//Pod/default/nope: not a workload of the mesh");
+  }
+
+  @Test
+  void aWaypointServingNothingHasNoListeners() throws Exception {
+    Workload wp = TestMesh.workload("waypoint", "n", ip("10.0.0.9"));
+    WaypointModel m =
+        WaypointTranslator.translate(
+            TestMesh.state(List.of(wp), List.of()), wp.uid(), ProtocolPolicy.ALL_HTTP);
+    assertThat(m.listeners()).isEmpty();
+    assertThat(m.backends()).isEmpty();
+  }
+}
