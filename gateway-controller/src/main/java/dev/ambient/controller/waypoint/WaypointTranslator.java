@@ -32,6 +32,18 @@ public final class WaypointTranslator {
    */
   public static WaypointModel translate(
       MeshState state, String waypointUid, ProtocolPolicy protocols) {
+    return translate(state, waypointUid, protocols, Map.of());
+  }
+
+  /**
+   * @param routes route tables from HTTPRoutes ({@link RouteTables}); a service port without a
+   *     table routes to itself
+   */
+  public static WaypointModel translate(
+      MeshState state,
+      String waypointUid,
+      ProtocolPolicy protocols,
+      Map<BackendRef, List<RouteRule>> routes) {
     Workload waypoint = state.workloadByUid(waypointUid);
     if (waypoint == null) {
       throw new IllegalArgumentException(
@@ -50,11 +62,20 @@ public final class WaypointTranslator {
         BackendRef self = new BackendRef(service.resourceName(), port.port());
         backends.computeIfAbsent(self, ref -> backend(state, service, port, ref));
         ServiceProtocol protocol = protocols.protocol(service, port);
+        List<RouteRule> table = routes.getOrDefault(self, List.of(RouteRule.toSelf(self)));
+        if (protocol == ServiceProtocol.HTTP) {
+          // Backends a route sends to need clusters too, wherever their own waypoint is.
+          for (RouteRule rule : table) {
+            for (WeightedBackend b : rule.backends()) {
+              backends.computeIfAbsent(b.ref(), ref -> backend(state, ref));
+            }
+          }
+        }
         for (InetAddress vip : service.vips()) {
           listeners.add(
               protocol == ServiceProtocol.TCP
                   ? ServiceListener.tcp(vip, self)
-                  : ServiceListener.http(vip, self, List.of(RouteRule.toSelf(self))));
+                  : ServiceListener.http(vip, self, table));
         }
       }
     }
@@ -75,6 +96,16 @@ public final class WaypointTranslator {
     }
     Service wp = state.serviceByName(gateway.namespacedHostname());
     return wp != null && wp.endpoints().contains(waypoint.uid());
+  }
+
+  /** A route's backend by reference: no endpoints when the service or port does not exist. */
+  private static Backend backend(MeshState state, BackendRef ref) {
+    Service service = state.serviceByName(ref.service());
+    ServicePort port = service == null ? null : service.port(ref.port());
+    if (port == null) {
+      return new Backend(ref, List.of());
+    }
+    return backend(state, service, port, ref);
   }
 
   /**
