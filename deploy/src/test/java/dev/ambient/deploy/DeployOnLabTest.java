@@ -4,16 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ambient.lab.LabCluster;
+import dev.ambient.lab.LabClusterExtension;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code mesh install} of deploy/ on the lab cluster as on any cluster: the controller runs as a
@@ -22,16 +23,14 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("root")
 @Tag("lab")
+@ExtendWith(LabClusterExtension.class)
 class DeployOnLabTest {
   private static LabCluster lab;
   private static Path repo;
-  private static boolean started;
 
   @BeforeAll
-  static void startLab() throws Exception {
-    var reason = LabCluster.unavailableReason();
-    reason.ifPresent(System.out::println);
-    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
+  static void setUp(LabCluster cluster) throws Exception {
+    lab = cluster;
     repo = LabCluster.findRepo();
     boolean jar = Files.isRegularFile(repo.resolve("gateway-controller/target/mesh.jar"));
     if (!jar) {
@@ -39,19 +38,8 @@ class DeployOnLabTest {
           "skipped: gateway-controller/target/mesh.jar is not built (run ./mesh build)");
     }
     Assumptions.assumeTrue(jar, "skipped: mesh.jar is not built");
-    lab = new LabCluster(repo);
-    lab.mesh(Duration.ofMinutes(2), "down");
-    lab.mesh(Duration.ofMinutes(60), "up").orThrow("mesh lab up");
-    started = true;
     lab.mesh(Duration.ofMinutes(5), "crds").orThrow("mesh lab crds");
     lab.k("wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io");
-  }
-
-  @AfterAll
-  static void stopLab() throws Exception {
-    if (started) {
-      lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
-    }
   }
 
   @Test

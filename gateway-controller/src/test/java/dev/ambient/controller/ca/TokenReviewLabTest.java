@@ -3,6 +3,7 @@ package dev.ambient.controller.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ambient.lab.LabCluster;
+import dev.ambient.lab.LabClusterExtension;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -11,39 +12,24 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The CA's cluster-mode authentication against the lab's real TokenReview API. */
 @Tag("root")
 @Tag("lab")
+@ExtendWith(LabClusterExtension.class)
 class TokenReviewLabTest {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static LabCluster lab;
-  private static boolean started;
 
   @BeforeAll
-  static void startLab() throws Exception {
-    var reason = LabCluster.unavailableReason();
-    reason.ifPresent(System.out::println);
-    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
-    lab = new LabCluster(LabCluster.findRepo());
-    lab.mesh(Duration.ofMinutes(2), "down");
-    lab.mesh(Duration.ofMinutes(60), "up").orThrow("mesh lab up");
-    started = true;
-  }
-
-  @AfterAll
-  static void stopLab() throws Exception {
-    if (started) {
-      lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
-    }
+  static void setUp(LabCluster cluster) throws Exception {
+    lab = cluster;
   }
 
   private static Metadata bearer(String token) {

@@ -8,6 +8,7 @@ import dev.ambient.api.model.MeshState;
 import dev.ambient.api.model.TunnelProtocol;
 import dev.ambient.api.model.Workload;
 import dev.ambient.lab.LabCluster;
+import dev.ambient.lab.LabClusterExtension;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -18,37 +19,23 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The Kubernetes source against the lab cluster's real API server and pods. */
 @Tag("root")
 @Tag("lab")
+@ExtendWith(LabClusterExtension.class)
 class KubernetesSnapshotSourceLabTest {
   private static LabCluster lab;
-  private static boolean started;
 
   @BeforeAll
-  static void startLab() throws Exception {
-    var reason = LabCluster.unavailableReason();
-    reason.ifPresent(System.out::println);
-    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
-    lab = new LabCluster(LabCluster.findRepo());
-    lab.mesh(Duration.ofMinutes(2), "down");
-    lab.mesh(Duration.ofMinutes(60), "up").orThrow("mesh lab up");
-    started = true;
+  static void setUp(LabCluster cluster) throws Exception {
+    lab = cluster;
     lab.mesh(Duration.ofMinutes(5), "crds").orThrow("mesh lab crds");
     lab.k("wait", "--for=condition=Established", "crd/authorizationpolicies.security.istio.io");
-  }
-
-  @AfterAll
-  static void stopLab() throws Exception {
-    if (started) {
-      lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
-    }
   }
 
   @Test

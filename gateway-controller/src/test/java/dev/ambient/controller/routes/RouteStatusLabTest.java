@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ambient.lab.LabCluster;
+import dev.ambient.lab.LabClusterExtension;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -11,39 +12,25 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** HTTPRoute status for Service parents, written to the lab cluster's real API server. */
 @Tag("root")
 @Tag("lab")
+@ExtendWith(LabClusterExtension.class)
 class RouteStatusLabTest {
   private static final String OURS =
       "{.status.parents[?(@.controllerName==\"" + MeshRouteStatus.CONTROLLER_NAME + "\")]";
   private static LabCluster lab;
-  private static boolean started;
 
   @BeforeAll
-  static void startLab() throws Exception {
-    var reason = LabCluster.unavailableReason();
-    reason.ifPresent(System.out::println);
-    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
-    lab = new LabCluster(LabCluster.findRepo());
-    lab.mesh(Duration.ofMinutes(2), "down");
-    lab.mesh(Duration.ofMinutes(60), "up").orThrow("mesh lab up");
-    started = true;
+  static void setUp(LabCluster cluster) throws Exception {
+    lab = cluster;
     lab.mesh(Duration.ofMinutes(5), "crds").orThrow("mesh lab crds");
     lab.k("wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io");
-  }
-
-  @AfterAll
-  static void stopLab() throws Exception {
-    if (started) {
-      lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
-    }
   }
 
   private static String condition(String route, String type, String field) throws Exception {

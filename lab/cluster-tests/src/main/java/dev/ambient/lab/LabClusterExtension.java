@@ -1,0 +1,54 @@
+package dev.ambient.lab;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * A lab cluster for one test class: skipped with the reason printed where the lab cannot run, else
+ * torn down (leftovers of an aborted run), brought up, and torn down again after the class. Test
+ * methods and lifecycle methods get the {@link LabCluster} as a parameter.
+ *
+ * <pre>
+ * {@code @ExtendWith(LabClusterExtension.class) class MyLabTest { @Test void t(LabCluster lab) {} }}
+ * </pre>
+ */
+public final class LabClusterExtension
+    implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(LabClusterExtension.class);
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    var reason = LabCluster.unavailableReason();
+    reason.ifPresent(System.out::println);
+    Assumptions.assumeTrue(reason.isEmpty(), reason.orElse(""));
+    LabCluster lab = new LabCluster(LabCluster.findRepo());
+    lab.mesh(Duration.ofMinutes(2), "down");
+    // The first run on a machine builds Kubernetes and the rest from the Go module proxy.
+    lab.mesh(Duration.ofMinutes(60), "up").orThrow("mesh lab up");
+    context.getStore(NS).put(LabCluster.class, lab);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    LabCluster lab = context.getStore(NS).remove(LabCluster.class, LabCluster.class);
+    if (lab != null) {
+      lab.mesh(Duration.ofMinutes(2), "down").orThrow("mesh lab down");
+    }
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == LabCluster.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return context.getStore(NS).get(LabCluster.class, LabCluster.class);
+  }
+}
