@@ -33,10 +33,22 @@ public final class WasmBuild {
 
   private WasmBuild() {}
 
+  /**
+   * {@code WasmBuild [--classpath <entries>] <outdir> name=main.Class ...}: the classpath option
+   * adds a user's compiled filter (directories or jars, ':'-separated) to what TeaVM reads, so a
+   * filter written outside this module builds the same way ({@code ./mesh wasm build}).
+   */
   public static void main(String[] args) throws Exception {
-    if (args.length < 2) {
-      throw new IllegalArgumentException("usage: WasmBuild <outdir> name=main.Class ...");
+    ClassLoader loader = WasmBuild.class.getClassLoader();
+    if (args.length >= 2 && args[0].equals("--classpath")) {
+      loader = userClassLoader(args[1], loader);
+      args = java.util.Arrays.copyOfRange(args, 2, args.length);
     }
+    if (args.length < 2) {
+      throw new IllegalArgumentException(
+          "usage: WasmBuild [--classpath <dirs and jars>] <outdir> name=main.Class ...");
+    }
+    ClassLoader classes = loader;
     File outDir = new File(args[0]);
     Files.createDirectories(outDir.toPath());
     int threads = Integer.getInteger("wasm.threads", 2);
@@ -52,7 +64,7 @@ public final class WasmBuild {
         }
         String name = spec.substring(0, eq);
         String mainClass = spec.substring(eq + 1);
-        results.add(pool.submit(() -> build(outDir, name, mainClass)));
+        results.add(pool.submit(() -> build(outDir, name, mainClass, classes)));
       }
       List<String> failures = new ArrayList<>();
       for (Future<String> f : results) {
@@ -70,12 +82,40 @@ public final class WasmBuild {
     }
   }
 
+  /** A loader for the user's classpath entries, each of which must exist. */
+  static ClassLoader userClassLoader(String classpath, ClassLoader parent) throws IOException {
+    List<java.net.URL> urls = new ArrayList<>();
+    for (String entry : classpath.split(File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      Path p = Path.of(entry);
+      if (!Files.exists(p)) {
+        throw new IllegalArgumentException("--classpath: " + entry + " does not exist");
+      }
+      urls.add(p.toUri().toURL());
+    }
+    if (urls.isEmpty()) {
+      throw new IllegalArgumentException("--classpath: no entries");
+    }
+    return new java.net.URLClassLoader(urls.toArray(new java.net.URL[0]), parent);
+  }
+
   static String build(File outDir, String name, String mainClass) throws Exception {
+    return build(outDir, name, mainClass, WasmBuild.class.getClassLoader());
+  }
+
+  static String build(File outDir, String name, String mainClass, ClassLoader classes)
+      throws Exception {
+    if (classes.getResource(mainClass.replace('.', '/') + ".class") == null) {
+      throw new IllegalArgumentException(
+          name + ": class " + mainClass + " is not on the classpath (compiled classes?)");
+    }
     long start = System.nanoTime();
     TeaVMTool tool = new TeaVMTool();
     tool.setTargetType(TeaVMTargetType.WEBASSEMBLY_WASI);
     tool.setMainClass(mainClass);
-    tool.setClassLoader(WasmBuild.class.getClassLoader());
+    tool.setClassLoader(classes);
     tool.setTargetDirectory(outDir);
     tool.setTargetFileName(name + ".wasm");
     tool.setOptimizationLevel(TeaVMOptimizationLevel.FULL);
