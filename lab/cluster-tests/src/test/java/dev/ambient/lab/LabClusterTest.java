@@ -382,6 +382,19 @@ class LabClusterTest {
     }
   }
 
+  @Test
+  @Order(13)
+  void theWaypointImageRunsThePinnedEnvoyAndAFinishedPodSucceeds() throws Exception {
+    apply("waypoint-image.yaml");
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .untilAsserted(
+            () -> assertThat(podField("waypoint-image", "{.status.phase}")).isEqualTo("Succeeded"));
+    assertThat(lab.k("-n", "labtest", "logs", "waypoint-image")).contains("/1.40.0/");
+    assertThat(podField("waypoint-image", "{.status.containerStatuses[0].state.terminated.reason}"))
+        .isEqualTo("Completed");
+  }
+
   /** One field of a pod in the test namespace, by JSONPath. */
   private static String podField(String pod, String jsonPath) throws Exception {
     return lab.k("-n", "labtest", "get", "pod", pod, "-o", "jsonpath=" + jsonPath);
