@@ -40,6 +40,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   private final ProblemReporter problems;
   private final List<Consumer<MeshState>> listeners = new CopyOnWriteArrayList<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final List<AutoCloseable> closeAfter = new CopyOnWriteArrayList<>();
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Namespace> namespaces;
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> pods;
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
@@ -200,6 +201,17 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     }
   }
 
+  /** The Services informer, for other controllers to share (they must not close it). */
+  public SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> servicesInformer() {
+    return services;
+  }
+
+  /** Resources to close after the informers when the source closes (the client, say). */
+  public KubernetesSnapshotSource alsoClosing(AutoCloseable... resources) {
+    closeAfter.addAll(List.of(resources));
+    return this;
+  }
+
   @Override
   public MeshState current() {
     return current;
@@ -216,5 +228,12 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
       informer.close();
     }
     thread.shutdownNow();
+    for (AutoCloseable c : closeAfter) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("closing {}: {}", c, e.getMessage());
+      }
+    }
   }
 }

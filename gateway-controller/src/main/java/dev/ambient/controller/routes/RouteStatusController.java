@@ -35,6 +35,8 @@ public final class RouteStatusController implements AutoCloseable {
   private final ScheduledExecutorService thread;
   private SharedIndexInformer<HTTPRoute> routes;
   private SharedIndexInformer<Service> services;
+  // Set when the Services informer is the caller's: detach from it, never close it.
+  private ResourceEventHandler<Service> servicesHandler;
   private boolean pending;
 
   private RouteStatusController(KubernetesClient client) {
@@ -50,6 +52,16 @@ public final class RouteStatusController implements AutoCloseable {
 
   /** Starts watching; returns null (and logs why) when the cluster does not serve HTTPRoutes. */
   public static RouteStatusController start(KubernetesClient client, Duration syncTimeout)
+      throws TimeoutException, InterruptedException {
+    return start(client, null, syncTimeout);
+  }
+
+  /**
+   * Like {@link #start(KubernetesClient, Duration)}, watching Services through an informer the
+   * caller already runs (and keeps owning), so the controller does not list and watch them twice.
+   */
+  public static RouteStatusController start(
+      KubernetesClient client, SharedIndexInformer<Service> sharedServices, Duration syncTimeout)
       throws TimeoutException, InterruptedException {
     try {
       if (client
@@ -85,7 +97,13 @@ public final class RouteStatusController implements AutoCloseable {
           }
         };
     c.routes = client.resources(HTTPRoute.class).inAnyNamespace().inform(cast(onChange));
-    c.services = client.services().inAnyNamespace().inform(cast(onChange));
+    if (sharedServices != null) {
+      c.services = sharedServices;
+      c.servicesHandler = cast(onChange);
+      sharedServices.addEventHandler(c.servicesHandler);
+    } else {
+      c.services = client.services().inAnyNamespace().inform(cast(onChange));
+    }
     long deadline = System.nanoTime() + syncTimeout.toNanos();
     while (!c.routes.hasSynced() || !c.services.hasSynced()) {
       if (System.nanoTime() > deadline) {
@@ -207,7 +225,9 @@ public final class RouteStatusController implements AutoCloseable {
     if (routes != null) {
       routes.close();
     }
-    if (services != null) {
+    if (servicesHandler != null) {
+      services.removeEventHandler(servicesHandler);
+    } else if (services != null) {
       services.close();
     }
     thread.shutdownNow();

@@ -220,15 +220,19 @@ public final class ControllerCommand implements Callable<Integer> {
       KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
       kubeClient = client;
       try {
-        RouteStatusController.start(client, Duration.ofSeconds(60));
-        return KubernetesSnapshotSource.start(
-            client,
-            new KubeTranslator.Settings(
-                caOptions.trustDomain,
-                KubeTranslator.Settings.DEFAULT.rootNamespace(),
-                KubeTranslator.Settings.DEFAULT.clusterId(),
-                KubeTranslator.Settings.DEFAULT.clusterDomain()),
-            Duration.ofSeconds(60));
+        KubernetesSnapshotSource source =
+            KubernetesSnapshotSource.start(
+                client,
+                new KubeTranslator.Settings(
+                    caOptions.trustDomain,
+                    KubeTranslator.Settings.DEFAULT.rootNamespace(),
+                    KubeTranslator.Settings.DEFAULT.clusterId(),
+                    KubeTranslator.Settings.DEFAULT.clusterDomain()),
+                Duration.ofSeconds(60));
+        RouteStatusController routes =
+            RouteStatusController.start(client, source.servicesInformer(), Duration.ofSeconds(60));
+        // Closing the source (at shutdown) closes what hangs off its client, then the client.
+        return routes == null ? source.alsoClosing(client) : source.alsoClosing(routes, client);
       } catch (TimeoutException e) {
         client.close();
         throw new IllegalArgumentException(where + ": " + e.getMessage());
