@@ -33,15 +33,13 @@ class RouteStatusLabTest {
     lab.k("wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io");
   }
 
+  /** One field of an HTTPRoute in the test namespace, by JSONPath. */
+  private static String routeField(String route, String jsonPath) throws Exception {
+    return lab.k("-n", "routes", "get", "httproute", route, "-o", "jsonpath=" + jsonPath);
+  }
+
   private static String condition(String route, String type, String field) throws Exception {
-    return lab.k(
-        "-n",
-        "routes",
-        "get",
-        "httproute",
-        route,
-        "-o",
-        "jsonpath=" + OURS + ".conditions[?(@.type==\"" + type + "\")]." + field + "}");
+    return routeField(route, OURS + ".conditions[?(@.type==\"" + type + "\")]." + field + "}");
   }
 
   @Test
@@ -85,48 +83,18 @@ class RouteStatusLabTest {
                     .isEqualTo("BackendNotFound");
               });
       assertThat(
-              lab.k(
-                  "-n",
-                  "routes",
-                  "get",
-                  "httproute",
+              routeField(
                   "good",
-                  "-o",
-                  "jsonpath={.status.parents[?(@.controllerName==\"example.com/other\")].conditions[0].message}"))
+                  "{.status.parents[?(@.controllerName==\"example.com/other\")].conditions[0].message}"))
           .isEqualTo("theirs");
-      assertThat(
-              lab.k(
-                  "-n",
-                  "routes",
-                  "get",
-                  "httproute",
-                  "good",
-                  "-o",
-                  "jsonpath=" + OURS + ".parentRef}"))
+      assertThat(routeField("good", OURS + ".parentRef}"))
           .contains("\"kind\":\"Service\"")
           .contains("\"port\":80");
 
       // Converged: no further writes (the resourceVersion stays put).
-      String version =
-          lab.k(
-              "-n",
-              "routes",
-              "get",
-              "httproute",
-              "good",
-              "-o",
-              "jsonpath={.metadata.resourceVersion}");
+      String version = routeField("good", "{.metadata.resourceVersion}");
       Thread.sleep(2000);
-      assertThat(
-              lab.k(
-                  "-n",
-                  "routes",
-                  "get",
-                  "httproute",
-                  "good",
-                  "-o",
-                  "jsonpath={.metadata.resourceVersion}"))
-          .isEqualTo(version);
+      assertThat(routeField("good", "{.metadata.resourceVersion}")).isEqualTo(version);
 
       // Level-triggered on Services and routes: the missing parent appears; a spec edit bumps
       // the generation the status reports.
@@ -141,9 +109,7 @@ class RouteStatusLabTest {
           "-p",
           "{\"spec\":{\"rules\":[{\"matches\":[{\"path\":{\"type\":\"PathPrefix\",\"value\":\"/v1\"}}],"
               + "\"backendRefs\":[{\"name\":\"echo-v1\",\"port\":8080}]}]}}");
-      String generation =
-          lab.k(
-              "-n", "routes", "get", "httproute", "good", "-o", "jsonpath={.metadata.generation}");
+      String generation = routeField("good", "{.metadata.generation}");
       assertThat(generation).isEqualTo("2");
       await()
           .atMost(Duration.ofSeconds(30))
