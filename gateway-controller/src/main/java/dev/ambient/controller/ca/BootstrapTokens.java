@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * writes them to a 0600 file for the node's ztunnel, and records only their SHA-256 in the state
  * directory's {@code node-tokens} file (0600, lines {@code <node> <sha256 base64url>}); a new token
  * for a node replaces the old one. A caller presenting {@code authorization: Bearer <token>} is
- * that node. The hash file is re-read when it changes, so tokens issued while the CA runs work.
+ * that node. The hash file is re-read on every check (it is small and checks are per certificate,
+ * not per request), so tokens issued or replaced while the CA runs take effect at once; comparing
+ * contents rather than modification times matters because two writes can share one timestamp.
  */
 public final class BootstrapTokens implements CallerAuthenticator {
   public static final String TOKENS_FILE = "node-tokens";
@@ -34,7 +36,7 @@ public final class BootstrapTokens implements CallerAuthenticator {
 
   private final Path file;
   private Map<String, byte[]> hashes = Map.of();
-  private FileTime loadedTime;
+  private byte[] loadedBytes;
 
   private BootstrapTokens(Path file) {
     this.file = file;
@@ -118,15 +120,15 @@ public final class BootstrapTokens implements CallerAuthenticator {
 
   private synchronized void reload() throws CaStateException {
     try {
-      FileTime t = Files.exists(file) ? Files.getLastModifiedTime(file) : null;
-      if (t == null ? loadedTime == null && hashes.isEmpty() : t.equals(loadedTime)) {
+      byte[] bytes = Files.exists(file) ? Files.readAllBytes(file) : null;
+      if (Arrays.equals(bytes, loadedBytes) && (bytes != null || hashes.isEmpty())) {
         return;
       }
-      if (t != null) {
+      if (bytes != null) {
         SecureFiles.requirePrivate(file, "node token hash file");
       }
       Map<String, byte[]> next = new LinkedHashMap<>();
-      for (Map.Entry<String, String> e : readLines(file).entrySet()) {
+      for (Map.Entry<String, String> e : parseLines(bytes).entrySet()) {
         byte[] h;
         try {
           h = Base64.getUrlDecoder().decode(e.getValue());
@@ -139,18 +141,22 @@ public final class BootstrapTokens implements CallerAuthenticator {
         next.put(e.getKey(), h);
       }
       hashes = Map.copyOf(next);
-      loadedTime = t;
+      loadedBytes = bytes;
     } catch (IOException e) {
       throw new CaStateException(file + ": cannot read: " + e, e);
     }
   }
 
   private static Map<String, String> readLines(Path file) throws IOException {
+    return parseLines(Files.exists(file) ? Files.readAllBytes(file) : null);
+  }
+
+  private static Map<String, String> parseLines(byte[] bytes) {
     Map<String, String> out = new LinkedHashMap<>();
-    if (!Files.exists(file)) {
+    if (bytes == null) {
       return out;
     }
-    for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+    for (String line : new String(bytes, StandardCharsets.US_ASCII).split("\n")) {
       String l = line.strip();
       if (l.isEmpty() || l.startsWith("#")) {
         continue;
