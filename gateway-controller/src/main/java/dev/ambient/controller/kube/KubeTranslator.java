@@ -37,6 +37,9 @@ public final class KubeTranslator {
   /** Marks the Service of a Gateway (a waypoint's own Service). */
   public static final String GATEWAY_NAME = "gateway.networking.k8s.io/gateway-name";
 
+  public static final String MANAGED = "gateway.istio.io/managed";
+  public static final String MANAGED_BY_US = "dev.ambient.mesh-controller";
+
   /** Mesh-wide settings the cluster does not carry. */
   public record Settings(
       String trustDomain, String rootNamespace, String clusterId, String clusterDomain) {
@@ -70,6 +73,14 @@ public final class KubeTranslator {
         || (namespace != null && AMBIENT.equals(label(namespace, DATAPLANE_MODE)));
   }
 
+  /**
+   * Whether the pod terminates HBONE itself without being captured: our waypoints (label {@value
+   * #MANAGED} = {@value #MANAGED_BY_US}), which listen on 15008 with their own identity.
+   */
+  public static boolean nativeHbone(Pod pod) {
+    return MANAGED_BY_US.equals(label(pod, MANAGED));
+  }
+
   private static List<Object> workloads(
       List<Pod> pods, Map<String, Namespace> namespaces, Settings settings) {
     List<Object> out = new ArrayList<>();
@@ -86,7 +97,8 @@ public final class KubeTranslator {
       w.put("serviceAccount", sa == null || sa.isEmpty() ? "default" : sa);
       w.put("node", pod.getSpec().getNodeName());
       w.put("addresses", addresses(pod));
-      w.put("protocol", captured(pod, namespaces.get(meta.getNamespace())) ? "HBONE" : "TCP");
+      boolean hbone = captured(pod, namespaces.get(meta.getNamespace())) || nativeHbone(pod);
+      w.put("protocol", hbone ? "HBONE" : "TCP");
       w.put("labels", meta.getLabels() == null ? Map.of() : new LinkedHashMap<>(meta.getLabels()));
       // Pod-addressed traffic goes through a waypoint only when the pod itself asks for one.
       Object waypoint = waypoint(pod, null, settings);

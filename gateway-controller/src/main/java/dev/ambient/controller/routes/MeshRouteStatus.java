@@ -1,7 +1,7 @@
 package dev.ambient.controller.routes;
 
+import dev.ambient.controller.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
@@ -179,13 +179,7 @@ public final class MeshRouteStatus {
 
   private static Condition condition(
       String type, boolean ok, String reason, String message, Long generation) {
-    return new ConditionBuilder()
-        .withType(type)
-        .withStatus(ok ? "True" : "False")
-        .withReason(reason)
-        .withMessage(message)
-        .withObservedGeneration(generation)
-        .build();
+    return Conditions.of(type, ok, reason, message, generation);
   }
 
   private static RouteParentStatus find(List<RouteParentStatus> existing, ParentReference ref) {
@@ -203,17 +197,7 @@ public final class MeshRouteStatus {
   /** A condition keeps its transition time while its status stays the same. */
   private static Condition keepTransitionTime(
       Condition c, RouteParentStatus previous, Instant now) {
-    String at = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-    if (previous != null && previous.getConditions() != null) {
-      for (Condition old : previous.getConditions()) {
-        if (c.getType().equals(old.getType())
-            && c.getStatus().equals(old.getStatus())
-            && old.getLastTransitionTime() != null) {
-          at = old.getLastTransitionTime();
-        }
-      }
-    }
-    c.setLastTransitionTime(at);
-    return c;
+    return Conditions.keepTransitionTime(
+        c, previous == null ? null : previous.getConditions(), now);
   }
 }

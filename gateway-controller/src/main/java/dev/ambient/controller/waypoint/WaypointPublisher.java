@@ -5,6 +5,8 @@ import dev.ambient.controller.waypoint.xds.WaypointResources;
 import dev.ambient.controller.waypoint.xds.WaypointXdsServer;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,9 +18,18 @@ import org.slf4j.LoggerFactory;
 public final class WaypointPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(WaypointPublisher.class);
 
+  /** Mesh snapshot and route tables to one waypoint's model. */
+  @FunctionalInterface
+  public interface Translation {
+    /**
+     * @throws IllegalArgumentException naming the problem when the snapshot does not translate
+     */
+    WaypointModel translate(MeshState state, Map<BackendRef, List<RouteRule>> routes);
+  }
+
   private final WaypointXdsServer xds;
   private final WaypointCertificates certificates;
-  private final ProtocolPolicy protocols;
+  private final Translation translation;
   private final String waypointUid;
   private final Clock clock;
   private WaypointModel published;
@@ -30,18 +41,44 @@ public final class WaypointPublisher {
       ProtocolPolicy protocols,
       String waypointUid,
       Clock clock) {
+    this(
+        xds,
+        certificates,
+        waypointUid,
+        (state, routes) -> WaypointTranslator.translate(state, waypointUid, protocols, routes),
+        clock);
+  }
+
+  /**
+   * @param name what log lines call the waypoint
+   * @param translation how a snapshot becomes this waypoint's model
+   */
+  public WaypointPublisher(
+      WaypointXdsServer xds,
+      WaypointCertificates certificates,
+      String name,
+      Translation translation,
+      Clock clock) {
     this.xds = xds;
     this.certificates = certificates;
-    this.protocols = protocols;
-    this.waypointUid = waypointUid;
+    this.translation = translation;
+    this.waypointUid = name;
     this.clock = clock;
   }
 
   /** Applies a snapshot; returns the version served, or null when nothing was published. */
-  public synchronized String apply(MeshState state) {
+  public String apply(MeshState state) {
+    return apply(state, Map.of());
+  }
+
+  /**
+   * Applies a snapshot with the route tables of HTTPRoutes ({@link RouteTables}); returns the
+   * version served, or null when nothing was published.
+   */
+  public synchronized String apply(MeshState state, Map<BackendRef, List<RouteRule>> routes) {
     WaypointModel model;
     try {
-      model = WaypointTranslator.translate(state, waypointUid, protocols);
+      model = translation.translate(state, routes);
     } catch (IllegalArgumentException e) {
       LOG.error(
           "waypoint {}: mesh version {} not applied: {}",

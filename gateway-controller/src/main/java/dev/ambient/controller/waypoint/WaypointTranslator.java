@@ -6,11 +6,13 @@ import dev.ambient.api.model.Service;
 import dev.ambient.api.model.ServicePort;
 import dev.ambient.api.model.TunnelProtocol;
 import dev.ambient.api.model.Workload;
+import dev.ambient.api.spiffe.SpiffeId;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Mesh model to {@link WaypointModel}, a pure function. A waypoint is a workload of the mesh; it
@@ -52,10 +54,65 @@ public final class WaypointTranslator {
     if (waypoint.addresses().isEmpty()) {
       throw new IllegalArgumentException("waypoint " + waypointUid + ": field addresses: empty");
     }
+    return build(
+        state,
+        nodeId(waypoint),
+        waypoint.identity(),
+        waypoint.addresses().get(0),
+        gateway -> servedBy(state, gateway, waypoint),
+        protocols,
+        routes);
+  }
+
+  /**
+   * The waypoint of a Gateway, whose replicas share one configuration: it serves every service
+   * whose {@code waypoint} is the Gateway's Service, by hostname or by one of its addresses.
+   *
+   * @param nodeId the Envoy node id of the Gateway's replicas
+   * @param waypointService the Gateway's Service, {@code <namespace>/<hostname>}
+   * @throws IllegalArgumentException when the Service does not exist or has no address yet
+   */
+  public static WaypointModel translateGateway(
+      MeshState state,
+      String nodeId,
+      SpiffeId identity,
+      String waypointService,
+      ProtocolPolicy protocols,
+      Map<BackendRef, List<RouteRule>> routes) {
+    Service wp = state.serviceByName(waypointService);
+    if (wp == null) {
+      throw new IllegalArgumentException(
+          "waypoint " + nodeId + ": its Service " + waypointService + " is not in the mesh yet");
+    }
+    if (wp.vips().isEmpty()) {
+      throw new IllegalArgumentException(
+          "waypoint " + nodeId + ": its Service " + waypointService + " has no address yet");
+    }
+    return build(
+        state,
+        nodeId,
+        identity,
+        wp.vips().get(0),
+        gateway ->
+            gateway != null
+                && (waypointService.equals(gateway.namespacedHostname())
+                    || (gateway.address() != null && wp.vips().contains(gateway.address()))),
+        protocols,
+        routes);
+  }
+
+  private static WaypointModel build(
+      MeshState state,
+      String nodeId,
+      SpiffeId identity,
+      InetAddress address,
+      Predicate<GatewayAddress> serves,
+      ProtocolPolicy protocols,
+      Map<BackendRef, List<RouteRule>> routes) {
     List<ServiceListener> listeners = new ArrayList<>();
     Map<BackendRef, Backend> backends = new LinkedHashMap<>();
     for (Service service : state.services()) {
-      if (!servedBy(state, service.waypoint(), waypoint)) {
+      if (!serves.test(service.waypoint())) {
         continue;
       }
       for (ServicePort port : service.ports()) {
@@ -79,12 +136,7 @@ public final class WaypointTranslator {
         }
       }
     }
-    return new WaypointModel(
-        nodeId(waypoint),
-        waypoint.identity(),
-        waypoint.addresses().get(0),
-        listeners,
-        List.copyOf(backends.values()));
+    return new WaypointModel(nodeId, identity, address, listeners, List.copyOf(backends.values()));
   }
 
   static boolean servedBy(MeshState state, GatewayAddress gateway, Workload waypoint) {

@@ -117,4 +117,64 @@ class WaypointTranslatorTest {
     assertThat(m.listeners()).isEmpty();
     assertThat(m.backends()).isEmpty();
   }
+
+  @Test
+  void aGatewaysWaypointServesTheServicesNamingItsServiceByHostnameOrAddress() throws Exception {
+    Workload replica = TestMesh.workload("waypoint-abc", "n", ip("10.0.0.9"));
+    Workload a = TestMesh.workload("a", "n", ip("10.0.0.1"));
+    Service wpSvc =
+        service("waypoint", "10.1.0.9", List.of(new ServicePort(15008, 0)), null, replica);
+    Service byHostname =
+        service(
+            "echo",
+            "10.1.0.1",
+            List.of(new ServicePort(80, 8080)),
+            GatewayAddress.ofHostname("default", "waypoint.default.svc.cluster.local"),
+            a);
+    Service byVip =
+        service(
+            "other",
+            "10.1.0.2",
+            List.of(new ServicePort(80, 0)),
+            GatewayAddress.ofAddress(ip("10.1.0.9")),
+            a);
+    Service byPodAddress =
+        service(
+            "pod-addressed",
+            "10.1.0.3",
+            List.of(new ServicePort(80, 0)),
+            GatewayAddress.ofAddress(ip("10.0.0.9")),
+            a);
+    MeshState state =
+        TestMesh.state(List.of(replica, a), List.of(wpSvc, byHostname, byVip, byPodAddress));
+    var identity = dev.ambient.api.spiffe.SpiffeId.of("cluster.local", "default", "waypoint");
+
+    WaypointModel m =
+        WaypointTranslator.translateGateway(
+            state,
+            "default/waypoint",
+            identity,
+            "default/waypoint.default.svc.cluster.local",
+            ProtocolPolicy.ALL_HTTP,
+            java.util.Map.of());
+
+    // One model for every replica: named after the Gateway, its identity, its Service's address.
+    assertThat(m.name()).isEqualTo("default/waypoint");
+    assertThat(m.identity()).isEqualTo(identity);
+    assertThat(m.address()).isEqualTo(ip("10.1.0.9"));
+    assertThat(m.listeners())
+        .extracting(ServiceListener::hostPort)
+        .containsExactly("10.1.0.1:80", "10.1.0.2:80");
+    assertThatThrownBy(
+            () ->
+                WaypointTranslator.translateGateway(
+                    state,
+                    "default/missing",
+                    identity,
+                    "default/missing.default.svc.cluster.local",
+                    ProtocolPolicy.ALL_HTTP,
+                    java.util.Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("default/missing.default.svc.cluster.local is not in the mesh yet");
+  }
 }

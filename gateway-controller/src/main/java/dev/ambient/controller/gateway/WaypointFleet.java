@@ -1,0 +1,141 @@
+package dev.ambient.controller.gateway;
+
+import dev.ambient.api.model.MeshState;
+import dev.ambient.api.spiffe.SpiffeId;
+import dev.ambient.controller.waypoint.BackendRef;
+import dev.ambient.controller.waypoint.ProtocolPolicy;
+import dev.ambient.controller.waypoint.RouteRule;
+import dev.ambient.controller.waypoint.RouteTables;
+import dev.ambient.controller.waypoint.WaypointPublisher;
+import dev.ambient.controller.waypoint.WaypointTranslator;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one {@link WaypointPublisher} per waypoint Gateway and every waypoint's Envoy configuration
+ * following the mesh, the HTTPRoutes and the set of waypoints: level-triggered, each pass reads the
+ * current inputs (never events) and applies them to every waypoint; pokes coalesce into one pass.
+ * The route tables are computed once per pass for all waypoints.
+ */
+public final class WaypointFleet implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WaypointFleet.class);
+  private static final Duration COALESCE = Duration.ofMillis(50);
+
+  /** Where a waypoint's configuration goes: a publisher per Gateway, and its retirement. */
+  public interface Publishers {
+    WaypointPublisher create(WaypointGateway gateway, WaypointPublisher.Translation translation);
+
+    /** The Gateway is no longer a waypoint: stop serving its node. */
+    void retire(WaypointGateway gateway);
+  }
+
+  /** The fleet's inputs, read at each pass. */
+  public record Inputs(
+      Supplier<MeshState> mesh,
+      Supplier<List<HTTPRoute>> routes,
+      Supplier<List<WaypointGateway>> gateways) {}
+
+  private final Publishers publishers;
+  private final Inputs inputs;
+  private final String trustDomain;
+  private final String clusterDomain;
+  private final ProtocolPolicy protocols;
+  private final ScheduledExecutorService thread;
+  private final Map<String, Running> running = new LinkedHashMap<>();
+  private boolean pending;
+
+  private record Running(WaypointGateway gateway, WaypointPublisher publisher) {}
+
+  public WaypointFleet(
+      Publishers publishers,
+      Inputs inputs,
+      String trustDomain,
+      String clusterDomain,
+      ProtocolPolicy protocols) {
+    this.publishers = publishers;
+    this.inputs = inputs;
+    this.trustDomain = trustDomain;
+    this.clusterDomain = clusterDomain;
+    this.protocols = protocols;
+    this.thread =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "waypoint-fleet");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Something changed: a pass follows shortly. */
+  public void poke() {
+    synchronized (this) {
+      if (pending) {
+        return;
+      }
+      pending = true;
+    }
+    try {
+      thread.schedule(this::pass, COALESCE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closed) {
+      // closing
+    }
+  }
+
+  /** Runs a pass now, on the caller's thread (tests; the fleet's own passes use its thread). */
+  public synchronized void passNow() {
+    pass();
+  }
+
+  private synchronized void pass() {
+    pending = false;
+    try {
+      MeshState mesh = inputs.mesh().get();
+      Map<BackendRef, List<RouteRule>> tables =
+          RouteTables.build(inputs.routes().get(), mesh, clusterDomain);
+      Map<String, WaypointGateway> wanted = new LinkedHashMap<>();
+      for (WaypointGateway gw : inputs.gateways().get()) {
+        wanted.put(gw.nodeId(), gw);
+      }
+      for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+        var e = it.next();
+        WaypointGateway now = wanted.get(e.getKey());
+        if (now == null || !now.equals(e.getValue().gateway())) {
+          publishers.retire(e.getValue().gateway());
+          it.remove();
+          log.info("waypoint {} retired", e.getKey());
+        }
+      }
+      for (WaypointGateway gw : wanted.values()) {
+        Running r =
+            running.computeIfAbsent(
+                gw.nodeId(), id -> new Running(gw, publishers.create(gw, translation(gw))));
+        r.publisher().apply(mesh, tables);
+      }
+    } catch (RuntimeException e) {
+      log.error("waypoint fleet pass failed; the next change retries", e);
+    }
+  }
+
+  private WaypointPublisher.Translation translation(WaypointGateway gw) {
+    SpiffeId identity = SpiffeId.of(trustDomain, gw.namespace(), gw.serviceAccount());
+    String service = gw.namespace() + "/" + gw.hostname(clusterDomain);
+    return (state, routes) ->
+        WaypointTranslator.translateGateway(
+            state, gw.nodeId(), identity, service, protocols, routes);
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+  }
+}
