@@ -33,7 +33,11 @@ import picocli.CommandLine.Spec;
 public final class InstallCommand implements Callable<Integer> {
   /** The manifests, in the order they are applied. */
   static final List<String> MANIFESTS =
-      List.of("00-namespace.yaml", "10-controller-rbac.yaml", "20-controller.yaml");
+      List.of(
+          "00-namespace.yaml",
+          "10-controller-rbac.yaml",
+          "20-controller.yaml",
+          "40-waypoint-classes.yaml");
 
   static final String FIELD_MANAGER = "ambient-install";
   static final String NAMESPACE = "istio-system";
@@ -57,7 +61,16 @@ public final class InstallCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try (KubernetesClient client = connect(kubeconfig)) {
+      boolean gatewayApi = servesGatewayApi(client);
       for (HasMetadata object : manifests(client)) {
+        if (!gatewayApi && isGatewayApi(object)) {
+          out.println(
+              "skipped "
+                  + describe(object)
+                  + ": the Gateway API CRDs are not installed (install them, then run mesh"
+                  + " install again to get waypoints)");
+          continue;
+        }
         client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
         out.println("applied " + describe(object));
         out.flush();
@@ -82,6 +95,20 @@ public final class InstallCommand implements Callable<Integer> {
       err.println("mesh install: " + e.getMessage());
       return 1;
     }
+  }
+
+  static boolean isGatewayApi(HasMetadata o) {
+    return o.getApiVersion() != null && o.getApiVersion().startsWith("gateway.networking.k8s.io/");
+  }
+
+  static boolean servesGatewayApi(KubernetesClient client) {
+    return client
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName("gatewayclasses.gateway.networking.k8s.io")
+            .get()
+        != null;
   }
 
   static KubernetesClient connect(Path kubeconfig) throws IOException {
@@ -139,6 +166,9 @@ public final class InstallCommand implements Callable<Integer> {
           HasMetadata o = objects.get(i);
           if (o instanceof Namespace && !purge) {
             continue; // users' objects (root-namespace policies) live there
+          }
+          if (isGatewayApi(o) && !servesGatewayApi(client)) {
+            continue;
           }
           client.resource(o).withTimeout(120, TimeUnit.SECONDS).delete();
           out.println("deleted " + describe(o));

@@ -5,6 +5,8 @@ import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.controller.ca.CaOptions;
 import dev.ambient.controller.ca.CaStateException;
 import dev.ambient.controller.ca.TokenReviewAuthenticator;
+import dev.ambient.controller.gateway.WaypointGatewayController;
+import dev.ambient.controller.gateway.WaypointManifests;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
 import dev.ambient.controller.routes.RouteStatusController;
@@ -23,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -106,6 +109,22 @@ public final class ControllerCommand implements Callable<Integer> {
         description =
             "With --kubeconfig: the audience callers' tokens must carry. Default: ${DEFAULT-VALUE}")
     String tokenAudience;
+
+    @Option(
+        names = "--waypoint-image",
+        defaultValue = "ghcr.io/ambient-mesh/waypoint:0.1.0",
+        description =
+            "With --kubeconfig/--in-cluster: the image of the waypoint Deployments made for"
+                + " waypoint Gateways. Default: ${DEFAULT-VALUE}")
+    String waypointImage;
+
+    @Option(
+        names = "--waypoint-controller-address",
+        defaultValue = "ambient-controller.istio-system.svc:15012",
+        description =
+            "With --kubeconfig/--in-cluster: where waypoint pods reach this controller (CA and"
+                + " xDS, TLS). Default: ${DEFAULT-VALUE}")
+    String waypointControllerAddress;
 
     private KubernetesClient kubeClient;
 
@@ -231,8 +250,22 @@ public final class ControllerCommand implements Callable<Integer> {
                 Duration.ofSeconds(60));
         RouteStatusController routes =
             RouteStatusController.start(client, source.servicesInformer(), Duration.ofSeconds(60));
+        WaypointGatewayController waypoints =
+            WaypointGatewayController.start(
+                client,
+                new WaypointManifests.Settings(
+                    waypointImage, waypointControllerAddress, caOptions.trustDomain, tokenAudience),
+                Duration.ofSeconds(60));
         // Closing the source (at shutdown) closes what hangs off its client, then the client.
-        return routes == null ? source.alsoClosing(client) : source.alsoClosing(routes, client);
+        List<AutoCloseable> closing = new ArrayList<>();
+        if (routes != null) {
+          closing.add(routes);
+        }
+        if (waypoints != null) {
+          closing.add(waypoints);
+        }
+        closing.add(client);
+        return source.alsoClosing(closing.toArray(new AutoCloseable[0]));
       } catch (TimeoutException e) {
         client.close();
         throw new IllegalArgumentException(where + ": " + e.getMessage());
