@@ -3,6 +3,7 @@ package dev.ambient.controller.server;
 import dev.ambient.api.config.CliValues;
 import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.controller.ca.CaOptions;
+import dev.ambient.controller.ca.CaRootSecret;
 import dev.ambient.controller.ca.CaStateException;
 import dev.ambient.controller.ca.TokenReviewAuthenticator;
 import dev.ambient.controller.gateway.WaypointGatewayController;
@@ -160,8 +161,18 @@ public final class ControllerCommand implements Callable<Integer> {
         InetAddress ip = CliValues.hostPort("--listen-ip", listenIp + ":1").getAddress();
         port("--xds-port", xdsPort);
         port("--plaintext-port", plaintextPort);
-        CaOptions.Opened ca = caOptions.open();
         SnapshotSource source = openSource();
+        CaOptions.Opened ca;
+        try {
+          if (kubeClient != null) {
+            CaRootSecret.prepare(
+                kubeClient, KubeTranslator.Settings.DEFAULT.rootNamespace(), caOptions);
+          }
+          ca = caOptions.open();
+        } catch (CaStateException | RuntimeException e) {
+          source.close();
+          throw e;
+        }
         server =
             ControllerServer.start(
                 new ControllerServer.Settings(
