@@ -186,12 +186,16 @@ final class RouteTables {
     if (r.hostname() != null) {
       b.setHostRedirect(r.hostname());
     }
-    // Gateway API: no port given -> the scheme's well-known port, else the listener's port.
-    int port =
-        r.port() != null
-            ? r.port()
-            : r.scheme() == null ? servicePort : r.scheme().equals("https") ? 443 : 80;
-    b.setPortRedirect(port);
+    // Gateway API: no port given -> the scheme's well-known port, else the listener's port; and
+    // the Location leaves out 80 for http and 443 for https. Envoy writes any port it is given,
+    // so a well-known one is not given (Envoy then keeps the request's, or the new host's, port).
+    // Requests reach the waypoint as plain HTTP inside HBONE: without a scheme it stays http.
+    String scheme = r.scheme() == null ? "http" : r.scheme();
+    int wellKnown = scheme.equals("https") ? 443 : 80;
+    int port = r.port() != null ? r.port() : r.scheme() == null ? servicePort : wellKnown;
+    if (port != wellKnown) {
+      b.setPortRedirect(port);
+    }
     PathModifier p = r.path();
     if (p != null) {
       if (p.kind() == PathModifier.Kind.FULL) {
