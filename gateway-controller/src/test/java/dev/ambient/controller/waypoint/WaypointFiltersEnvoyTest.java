@@ -65,7 +65,7 @@ class WaypointFiltersEnvoyTest {
   }
 
   @Test
-  void queryParametersChooseTheRuleAndResponseHeadersAreSetAndRemoved() throws Exception {
+  void queryParametersChooseTheRuleAndHeadersAreSetAndRemovedPerRuleAndBackend() throws Exception {
     publish(
         """
         - matches:
@@ -77,9 +77,16 @@ class WaypointFiltersEnvoyTest {
         - filters:
           - type: ResponseHeaderModifier
             responseHeaderModifier:
-              set: [{name: x-served-by, value: waypoint}]
+              set: [{name: x-served-by, value: waypoint}, {name: x-layer, value: rule}]
               remove: [x-backend]
-          backendRefs: [{name: echo, port: 80}]
+          backendRefs:
+          - name: echo
+            port: 80
+            filters:
+            - type: RequestHeaderModifier
+              requestHeaderModifier: {add: [{name: x-backend-filter, value: echo}]}
+            - type: ResponseHeaderModifier
+              responseHeaderModifier: {set: [{name: x-layer, value: backend}]}
         """);
 
     Http1.Response plain = get("/plain");
@@ -87,6 +94,9 @@ class WaypointFiltersEnvoyTest {
     assertThat(plain.headers()).containsEntry("x-served-by", "waypoint");
     assertThat(plain.headers()).doesNotContainKey("x-backend");
     assertThat(f.backend.last("/plain").headers()).doesNotContainKey("x-rule");
+    // The backendRef's own filters apply, and win over the rule's.
+    assertThat(f.backend.last("/plain").headers()).containsEntry("x-backend-filter", "echo");
+    assertThat(plain.headers()).containsEntry("x-layer", "backend");
 
     Http1.Response query = get("/q?v=2");
     assertThat(query.status()).isEqualTo(200);

@@ -251,20 +251,34 @@ class WaypointResourcesFiltersTest {
   void invalidBackendsGet500ForTheirShareAndBackendsTheirOwnHeaders() throws Exception {
     RouteConfiguration table =
         table(
-            to(
+            new RouteRule(
                 "split",
                 PathMatch.prefix("/split"),
+                List.of(),
+                null,
+                List.of(),
                 List.of(
                     new WeightedBackend(
                         ECHO,
                         50,
                         new HeaderModifier(Map.of("x-backend", "echo"), Map.of(), List.of()),
                         new HeaderModifier(Map.of(), Map.of(), List.of("x-internal"))),
-                    WeightedBackend.invalid(50))),
+                    WeightedBackend.invalid(50)),
+                new HeaderModifier(
+                    Map.of("x-backend", "rule", "x-rule", "1"), Map.of(), List.of("x-drop")),
+                new HeaderModifier(Map.of("x-internal", "rule"), Map.of(), List.of()),
+                null,
+                null,
+                List.of(),
+                null),
             to("invalid", PathMatch.prefix("/invalid"), List.of(WeightedBackend.invalid(1))),
             to("none", PathMatch.prefix("/none"), List.of()));
-    assertThat(table.getMostSpecificHeaderMutationsWins()).isTrue();
-    RouteAction split = table.getVirtualHosts(0).getRoutes(0).getRoute();
+    Route splitRoute = table.getVirtualHosts(0).getRoutes(0);
+    // The rule's header filters moved onto each weighted cluster, before the backend's own.
+    assertThat(splitRoute.getRequestHeadersToAddList()).isEmpty();
+    assertThat(splitRoute.getRequestHeadersToRemoveList()).isEmpty();
+    assertThat(splitRoute.getResponseHeadersToAddList()).isEmpty();
+    RouteAction split = splitRoute.getRoute();
     assertThat(split.getClusterNotFoundResponseCode())
         .isEqualTo(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
     var clusters = split.getWeightedClusters().getClustersList();
@@ -273,9 +287,17 @@ class WaypointResourcesFiltersTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(ECHO.clusterName(), 50),
             org.assertj.core.groups.Tuple.tuple("invalid-backend", 50));
-    assertThat(clusters.get(0).getRequestHeadersToAdd(0).getHeader().getKey())
-        .isEqualTo("x-backend");
+    assertThat(clusters.get(0).getRequestHeadersToAddList())
+        .extracting(h -> h.getHeader().getKey(), h -> h.getHeader().getValue())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("x-rule", "1"),
+            org.assertj.core.groups.Tuple.tuple("x-backend", "echo"));
+    assertThat(clusters.get(0).getRequestHeadersToRemoveList()).containsExactly("x-drop");
+    assertThat(clusters.get(0).getResponseHeadersToAddList())
+        .as("the backend removes what the rule sets: the rule's set is left out")
+        .isEmpty();
     assertThat(clusters.get(0).getResponseHeadersToRemoveList()).containsExactly("x-internal");
+    assertThat(clusters.get(1).getRequestHeadersToAddList()).hasSize(2);
     for (int i = 1; i <= 2; i++) {
       Route r = table.getVirtualHosts(0).getRoutes(i);
       assertThat(r.hasDirectResponse()).as(r.getName()).isTrue();

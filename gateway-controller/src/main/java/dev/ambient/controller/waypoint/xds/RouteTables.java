@@ -40,6 +40,12 @@ import java.util.Map;
  * (first match wins), Gateway API matches (path, headers, method, query parameters), weighted
  * backends, header modifiers (route and per backend; the backend's win), redirects, URL rewrites,
  * mirrors and timeouts. No route matching gives Envoy's 404.
+ *
+ * <p>Envoy applies a weighted cluster's header mutations before the route's, whatever {@code
+ * most_specific_header_mutations_wins} says (seen in 1.40), so a rule's {@code set} would undo its
+ * backendRef's. When a backend has filters of its own, the rule's and the backend's are therefore
+ * composed on each weighted cluster (rule first, then backend, as Gateway API reads) and the route
+ * itself carries none.
  */
 final class RouteTables {
   /**
@@ -60,8 +66,6 @@ final class RouteTables {
         .setName(MainInternalListener.routeName(s))
         // The route table is only reached through its listener; Envoy must not guess by vhost.
         .setValidateClusters(com.google.protobuf.BoolValue.of(false))
-        // A backendRef's header filter is more specific than its rule's: it applies last.
-        .setMostSpecificHeaderMutationsWins(true)
         .addVirtualHosts(vh)
         .build();
   }
@@ -79,6 +83,9 @@ final class RouteTables {
       b.setDirectResponse(DirectResponseAction.newBuilder().setStatus(500));
     } else {
       b.setRoute(action(r));
+      if (r.backends().stream().anyMatch(WeightedBackend::hasFilters)) {
+        return b.build(); // the rule's header filters are on every weighted cluster
+      }
     }
     addRequestHeaders(b, r.requestHeaders());
     addResponseHeaders(b, r.responseHeaders());
@@ -89,7 +96,8 @@ final class RouteTables {
     RouteAction.Builder action = RouteAction.newBuilder();
     List<WeightedBackend> backends = r.backends();
     WeightedBackend only = backends.size() == 1 ? backends.get(0) : null;
-    if (only != null && only.isValid() && !only.hasFilters()) {
+    boolean composed = backends.stream().anyMatch(WeightedBackend::hasFilters);
+    if (only != null && only.isValid() && !composed) {
       action.setCluster(only.ref().clusterName());
     } else {
       WeightedCluster.Builder wc = WeightedCluster.newBuilder();
@@ -103,14 +111,14 @@ final class RouteTables {
             WeightedCluster.ClusterWeight.newBuilder()
                 .setName(w.isValid() ? w.ref().clusterName() : INVALID_BACKEND)
                 .setWeight(UInt32Value.of(w.weight()));
-        for (HeaderValueOption o : headerOptions(w.requestHeaders())) {
-          cw.addRequestHeadersToAdd(o);
+        if (composed) {
+          HeaderModifier req = r.requestHeaders();
+          HeaderModifier res = r.responseHeaders();
+          cw.addAllRequestHeadersToAdd(composedAdds(req, w.requestHeaders()))
+              .addAllRequestHeadersToRemove(composedRemoves(req, w.requestHeaders()))
+              .addAllResponseHeadersToAdd(composedAdds(res, w.responseHeaders()))
+              .addAllResponseHeadersToRemove(composedRemoves(res, w.responseHeaders()));
         }
-        cw.addAllRequestHeadersToRemove(w.requestHeaders().remove());
-        for (HeaderValueOption o : headerOptions(w.responseHeaders())) {
-          cw.addResponseHeadersToAdd(o);
-        }
-        cw.addAllResponseHeadersToRemove(w.responseHeaders().remove());
         wc.addClusters(cw);
       }
       action.setWeightedClusters(wc);
@@ -329,6 +337,30 @@ final class RouteTables {
   private static void addResponseHeaders(Route.Builder b, HeaderModifier mod) {
     b.addAllResponseHeadersToAdd(headerOptions(mod));
     b.addAllResponseHeadersToRemove(mod.remove());
+  }
+
+  /**
+   * The header additions of {@code first} then {@code second} on one Envoy level, where removals
+   * run before additions in list order: {@code first}'s additions of headers {@code second} sets or
+   * removes are left out, so the result is as if they had run one after the other.
+   */
+  private static List<HeaderValueOption> composedAdds(HeaderModifier first, HeaderModifier second) {
+    java.util.Set<String> overridden = new java.util.HashSet<>(second.remove());
+    overridden.addAll(second.set().keySet());
+    List<HeaderValueOption> out = new java.util.ArrayList<>();
+    for (HeaderValueOption o : headerOptions(first)) {
+      if (!overridden.contains(o.getHeader().getKey())) {
+        out.add(o);
+      }
+    }
+    out.addAll(headerOptions(second));
+    return out;
+  }
+
+  private static List<String> composedRemoves(HeaderModifier first, HeaderModifier second) {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>(first.remove());
+    out.addAll(second.remove());
+    return List.copyOf(out);
   }
 
   /** {@code set} overwrites, {@code add} appends. */
