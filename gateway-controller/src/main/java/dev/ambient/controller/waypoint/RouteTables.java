@@ -28,10 +28,10 @@ import java.util.Map;
  *
  * <p>What cannot be applied as written is reported as a {@link RouteProblem} and never
  * half-applied: a rule whose filters, matches or timeouts are invalid (or combine as Gateway API
- * forbids) is left out whole; a rule with a filter the waypoint does not implement answers 500
- * (skipping the filter could let through what it would have stopped); a backendRef that does not
- * resolve keeps its weight and its share of the requests gets 500; a mirror that does not resolve
- * is left out (the request itself is unaffected).
+ * forbids, or a regex that is not RE2) is left out whole; a rule with a filter the waypoint does
+ * not implement answers 500 (skipping the filter could let through what it would have stopped); a
+ * backendRef that does not resolve keeps its weight and its share of the requests gets 500; a
+ * mirror that does not resolve is left out (the request itself is unaffected).
  */
 public final class RouteTables {
   private RouteTables() {}
@@ -300,6 +300,9 @@ public final class RouteTables {
     }
     String value = match.getPath().getValue() == null ? "/" : match.getPath().getValue();
     String type = match.getPath().getType() == null ? "PathPrefix" : match.getPath().getType();
+    if (type.equals("RegularExpression")) {
+      checkRegex(value, field + ".value");
+    }
     try {
       return switch (type) {
         case "Exact" -> PathMatch.exact(value);
@@ -324,6 +327,9 @@ public final class RouteTables {
       if (h.getName() == null || h.getName().isEmpty() || h.getValue() == null) {
         throw new InvalidField(field + "[" + i + "]", "name and value are required");
       }
+      if (regex) {
+        checkRegex(h.getValue(), field + "[" + i + "].value");
+      }
       out.add(new HeaderMatch(h.getName(), h.getValue(), regex));
     }
     return out;
@@ -344,9 +350,19 @@ public final class RouteTables {
       if (out.stream().anyMatch(o -> o.name().equals(name))) {
         throw new InvalidField(field + "[" + i + "].name", "parameter " + name + " appears twice");
       }
+      if (regex) {
+        checkRegex(q.getValue(), field + "[" + i + "].value");
+      }
       out.add(new QueryMatch(name, q.getValue(), regex));
     }
     return out;
+  }
+
+  private static void checkRegex(String regex, String field) throws InvalidField {
+    String problem = Re2Syntax.problem(regex);
+    if (problem != null) {
+      throw new InvalidField(field, problem);
+    }
   }
 
   private static boolean regex(String type, String field) throws InvalidField {

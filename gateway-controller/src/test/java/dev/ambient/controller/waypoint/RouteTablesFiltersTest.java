@@ -367,6 +367,37 @@ class RouteTablesFiltersTest {
   }
 
   @Test
+  void rulesWithRegexesEnvoyWouldRejectAreLeftOut() throws Exception {
+    RouteTables.Result result =
+        translate(
+            route(
+                """
+                - matches: [{path: {type: RegularExpression, value: "/(unclosed"}}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches:
+                  - headers: [{type: RegularExpression, name: x, value: "(?=look)ahead"}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches:
+                  - queryParams: [{type: RegularExpression, name: q, value: '(a)\\1'}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                - matches: [{path: {type: RegularExpression, value: "/[a-z+]+/(?<id>[0-9]*)"}}]
+                  backendRefs: [{name: echo-v1, port: 8080}]
+                """));
+    assertThat(rules(result)).extracting(RouteRule::name).containsExactly("mesh.r.3.0");
+    assertThat(result.problems())
+        .extracting(RouteProblem::field)
+        .containsExactly(
+            "spec.rules[0].matches[0].path.value",
+            "spec.rules[1].matches[0].headers[0].value",
+            "spec.rules[2].matches[0].queryParams[0].value");
+    assertThat(result.problems().get(1).reason()).contains("lookaround");
+    assertThat(result.problems().get(2).reason()).contains("backreferences");
+    assertThat(Re2Syntax.problem("a*+")).contains("possessive");
+    assertThat(Re2Syntax.problem("(?>a)")).contains("atomic");
+    assertThat(Re2Syntax.problem("[*+]+x\\d{2}(?<id>y)?")).isNull();
+  }
+
+  @Test
   void gatewayDurations() {
     assertThat(GatewayDuration.parse("0s")).isZero();
     assertThat(GatewayDuration.parse("1h30m30s500ms"))
