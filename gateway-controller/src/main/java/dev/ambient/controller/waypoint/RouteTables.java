@@ -157,6 +157,10 @@ public final class RouteTables {
       } catch (InvalidField e) {
         problems.add(new RouteProblem(routeName, e.field(), "rule left out: " + e.reason()));
         continue;
+      } catch (IllegalArgumentException e) {
+        // A model invariant the checks above missed: still only this rule is left out.
+        problems.add(new RouteProblem(routeName, field, "rule left out: " + e.getMessage()));
+        continue;
       }
       for (int m = 0; m < translated.size(); m++) {
         RouteRule rule = translated.get(m);
