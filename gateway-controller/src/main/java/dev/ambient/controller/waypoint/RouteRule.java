@@ -5,27 +5,65 @@ import java.util.Objects;
 
 /**
  * One route of a service's table, in the order Envoy tries them (the caller sorts by Gateway API
- * precedence): all matches must hold; the request then goes to one of the weighted backends with
- * the request header modifier applied.
+ * precedence): all matches must hold; the request is then either redirected ({@code redirect}) or
+ * goes to one of the weighted backends with the filters applied. A rule without a backend that gets
+ * traffic (none, or all weights 0) answers 500.
  *
  * @param method an HTTP method, or {@code null} for any
+ * @param redirect a redirect answer, or {@code null}; never together with backends, a rewrite or
+ *     mirrors (Gateway API forbids the combinations)
+ * @param rewrite a URL rewrite towards the backends, or {@code null}
  */
 public record RouteRule(
     String name,
     PathMatch path,
     List<HeaderMatch> headers,
     String method,
+    List<QueryMatch> queryParams,
     List<WeightedBackend> backends,
-    HeaderModifier requestHeaders) {
+    HeaderModifier requestHeaders,
+    HeaderModifier responseHeaders,
+    Redirect redirect,
+    UrlRewrite rewrite,
+    List<Mirror> mirrors,
+    RouteTimeouts timeouts) {
   public RouteRule {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(path, "path");
     headers = List.copyOf(headers);
+    queryParams = queryParams == null ? List.of() : List.copyOf(queryParams);
     backends = List.copyOf(backends);
     requestHeaders = requestHeaders == null ? HeaderModifier.NONE : requestHeaders;
-    if (backends.isEmpty()) {
-      throw new IllegalArgumentException("route " + name + ": field backends: empty");
+    responseHeaders = responseHeaders == null ? HeaderModifier.NONE : responseHeaders;
+    mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+    timeouts = timeouts == null ? RouteTimeouts.NONE : timeouts;
+    if (redirect != null && (!backends.isEmpty() || rewrite != null || !mirrors.isEmpty())) {
+      throw new IllegalArgumentException(
+          "route " + name + ": a redirect cannot have backends, a URL rewrite or mirrors");
     }
+  }
+
+  /** Matches, backends and a request header modifier; no other filter. */
+  public RouteRule(
+      String name,
+      PathMatch path,
+      List<HeaderMatch> headers,
+      String method,
+      List<WeightedBackend> backends,
+      HeaderModifier requestHeaders) {
+    this(
+        name,
+        path,
+        headers,
+        method,
+        List.of(),
+        backends,
+        requestHeaders,
+        HeaderModifier.NONE,
+        null,
+        null,
+        List.of(),
+        RouteTimeouts.NONE);
   }
 
   /** The "no route" default of a waypoint: everything to the service itself. */
@@ -37,5 +75,24 @@ public record RouteRule(
         null,
         List.of(new WeightedBackend(self, 1)),
         HeaderModifier.NONE);
+  }
+
+  /** Whether some backend gets traffic (else the rule answers 500, unless it redirects). */
+  public boolean hasTraffic() {
+    return backends.stream().anyMatch(b -> b.weight() > 0);
+  }
+
+  /** The service ports this rule sends to or mirrors to (they need Envoy clusters). */
+  public List<BackendRef> referencedBackends() {
+    List<BackendRef> out = new java.util.ArrayList<>();
+    for (WeightedBackend b : backends) {
+      if (b.isValid()) {
+        out.add(b.ref());
+      }
+    }
+    for (Mirror m : mirrors) {
+      out.add(m.ref());
+    }
+    return out;
   }
 }

@@ -5,14 +5,14 @@ import dev.ambient.api.model.Service;
 import dev.ambient.api.model.ServicePort;
 import dev.ambient.controller.routes.MeshRouteStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeader;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPQueryParamMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteFilter;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteTimeouts;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -21,17 +21,28 @@ import java.util.Map;
 
 /**
  * HTTPRoutes with Service parents (GEP-1294) to the route tables of the services' waypoints, a pure
- * function: for each service port a route binds to, the routes' rules, one entry per match, in
- * Gateway API precedence across all routes of that port. A port with routes answers unmatched
- * requests 404 (no fallback to the service itself); a port without routes keeps the default.
+ * function: for each service port a route binds to (all ports, the parentRef's {@code port}, or the
+ * port named by its {@code sectionName}), the routes' rules, one entry per match, in Gateway API
+ * precedence across all routes of that port. A port with routes answers unmatched requests 404 (no
+ * fallback to the service itself); a port without routes keeps the default.
  *
- * <p>What the waypoint model cannot express yet is left out rather than approximated in a way that
- * routes more traffic than the user asked: a match with query parameters is dropped (it would
- * otherwise match more requests); a parentRef by {@code sectionName} binds nothing (the mesh model
- * has no port names). Filters other than RequestHeaderModifier are not applied yet.
+ * <p>What cannot be applied as written is reported as a {@link RouteProblem} and never
+ * half-applied: a rule whose filters, matches or timeouts are invalid (or combine as Gateway API
+ * forbids, or a regex that is not RE2) is left out whole; a rule with a filter the waypoint does
+ * not implement answers 500 (skipping the filter could let through what it would have stopped); a
+ * backendRef that does not resolve keeps its weight and its share of the requests gets 500; a
+ * mirror that does not resolve is left out (the request itself is unaffected).
  */
 public final class RouteTables {
   private RouteTables() {}
+
+  /** The tables, and everything of the routes that was left out or answers 500, and why. */
+  public record Result(Map<BackendRef, List<RouteRule>> tables, List<RouteProblem> problems) {
+    public Result {
+      tables = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tables));
+      problems = List.copyOf(problems);
+    }
+  }
 
   private record Candidate(
       RouteRule rule,
@@ -39,6 +50,7 @@ public final class RouteTables {
       int pathLength,
       boolean method,
       int headers,
+      int queryParams,
       String created,
       String route,
       int ruleIndex,
@@ -49,27 +61,38 @@ public final class RouteTables {
           .thenComparing(Comparator.comparingInt(Candidate::pathLength).reversed())
           .thenComparing(c -> c.method() ? 0 : 1)
           .thenComparing(Comparator.comparingInt(Candidate::headers).reversed())
+          .thenComparing(Comparator.comparingInt(Candidate::queryParams).reversed())
           .thenComparing(Candidate::created)
           .thenComparing(Candidate::route)
           .thenComparingInt(Candidate::ruleIndex)
           .thenComparingInt(Candidate::matchIndex);
 
   /**
+   * The tables only ({@link #translate} also says what was left out).
+   *
    * @param clusterDomain the DNS domain of service hostnames ({@code cluster.local})
    * @return service port to its ordered rules; ports without routes are absent
    */
   public static Map<BackendRef, List<RouteRule>> build(
       List<HTTPRoute> routes, MeshState state, String clusterDomain) {
+    return translate(routes, state, clusterDomain).tables();
+  }
+
+  /**
+   * @param clusterDomain the DNS domain of service hostnames ({@code cluster.local})
+   */
+  public static Result translate(List<HTTPRoute> routes, MeshState state, String clusterDomain) {
+    BackendResolver resolver = new BackendResolver(state, clusterDomain);
+    List<RouteProblem> problems = new ArrayList<>();
     Map<BackendRef, List<Candidate>> byPort = new LinkedHashMap<>();
     for (HTTPRoute route : routes) {
       if (route.getSpec() == null || route.getSpec().getParentRefs() == null) {
         continue;
       }
       String ns = route.getMetadata().getNamespace();
-      List<Candidate> candidates = candidates(route, state, clusterDomain);
+      List<Candidate> candidates = null;
       for (ParentReference parent : route.getSpec().getParentRefs()) {
-        if (!MeshRouteStatus.isServiceRef(parent.getGroup(), parent.getKind())
-            || parent.getSectionName() != null) {
+        if (!MeshRouteStatus.isServiceRef(parent.getGroup(), parent.getKind())) {
           continue;
         }
         String pns = parent.getNamespace() == null ? ns : parent.getNamespace();
@@ -80,6 +103,13 @@ public final class RouteTables {
         for (ServicePort port : service.ports()) {
           if (parent.getPort() != null && parent.getPort() != port.port()) {
             continue;
+          }
+          if (parent.getSectionName() != null && !parent.getSectionName().equals(port.name())) {
+            continue;
+          }
+          if (candidates == null) {
+            // Only routes that bind somewhere are translated (and report problems).
+            candidates = candidates(route, resolver, problems);
           }
           byPort
               .computeIfAbsent(
@@ -101,14 +131,15 @@ public final class RouteTables {
           }
           tables.put(port, List.copyOf(rules));
         });
-    return tables;
+    return new Result(tables, problems);
   }
 
   static String hostname(String ns, String name, String clusterDomain) {
     return ns + "/" + name + "." + ns + ".svc." + clusterDomain;
   }
 
-  private static List<Candidate> candidates(HTTPRoute route, MeshState state, String domain) {
+  private static List<Candidate> candidates(
+      HTTPRoute route, BackendResolver resolver, List<RouteProblem> problems) {
     String ns = route.getMetadata().getNamespace();
     String routeName = ns + "/" + route.getMetadata().getName();
     String created =
@@ -119,40 +150,28 @@ public final class RouteTables {
     List<HTTPRouteRule> rules =
         route.getSpec().getRules() == null ? List.of() : route.getSpec().getRules();
     for (int r = 0; r < rules.size(); r++) {
-      HTTPRouteRule rule = rules.get(r);
-      List<WeightedBackend> backends = backends(rule, ns, domain);
-      if (backends.isEmpty()) {
-        continue; // no backend (or every weight 0): nothing to send to
+      String field = "spec.rules[" + r + "]";
+      List<RouteRule> translated;
+      try {
+        translated = rule(route, rules.get(r), r, field, resolver, problems);
+      } catch (InvalidField e) {
+        problems.add(new RouteProblem(routeName, e.field(), "rule left out: " + e.reason()));
+        continue;
+      } catch (IllegalArgumentException e) {
+        // A model invariant the checks above missed: still only this rule is left out.
+        problems.add(new RouteProblem(routeName, field, "rule left out: " + e.getMessage()));
+        continue;
       }
-      HeaderModifier headers = requestHeaders(rule.getFilters());
-      List<HTTPRouteMatch> matches =
-          rule.getMatches() == null || rule.getMatches().isEmpty()
-              ? List.of(new HTTPRouteMatch())
-              : rule.getMatches();
-      for (int m = 0; m < matches.size(); m++) {
-        HTTPRouteMatch match = matches.get(m);
-        if (match.getQueryParams() != null && !match.getQueryParams().isEmpty()) {
-          continue;
-        }
-        PathMatch path = path(match);
-        List<HeaderMatch> headerMatches = new ArrayList<>();
-        if (match.getHeaders() != null) {
-          for (HTTPHeaderMatch h : match.getHeaders()) {
-            headerMatches.add(
-                new HeaderMatch(
-                    h.getName(), h.getValue(), "RegularExpression".equals(h.getType())));
-          }
-        }
-        String name = ns + "." + route.getMetadata().getName() + "." + r + "." + m;
-        RouteRule routeRule =
-            new RouteRule(name, path, headerMatches, match.getMethod(), backends, headers);
+      for (int m = 0; m < translated.size(); m++) {
+        RouteRule rule = translated.get(m);
         out.add(
             new Candidate(
-                routeRule,
-                path.kind() == PathMatch.Kind.EXACT ? 0 : 1,
-                path.value().length(),
-                match.getMethod() != null,
-                headerMatches.size(),
+                rule,
+                rule.path().kind() == PathMatch.Kind.EXACT ? 0 : 1,
+                rule.path().value().length(),
+                rule.method() != null,
+                rule.headers().size(),
+                rule.queryParams().size(),
                 created,
                 routeName,
                 r,
@@ -162,67 +181,249 @@ public final class RouteTables {
     return out;
   }
 
-  private static PathMatch path(HTTPRouteMatch match) {
+  /** One rule to one RouteRule per match, or throws: the rule is left out whole. */
+  private static List<RouteRule> rule(
+      HTTPRoute route,
+      HTTPRouteRule rule,
+      int index,
+      String field,
+      BackendResolver resolver,
+      List<RouteProblem> problems)
+      throws InvalidField {
+    String ns = route.getMetadata().getNamespace();
+    String routeName = ns + "/" + route.getMetadata().getName();
+    RouteTimeouts timeouts = timeouts(rule.getTimeouts(), field + ".timeouts");
+    RouteFilters filters =
+        RouteFilters.parse(rule.getFilters(), field + ".filters", false, resolver, ns);
+    List<HTTPBackendRef> refs = rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
+    if (filters.redirect != null && !refs.isEmpty()) {
+      throw new InvalidField(
+          filters.redirectField, "RequestRedirect cannot be used together with backendRefs");
+    }
+    List<HTTPRouteMatch> matches =
+        rule.getMatches() == null || rule.getMatches().isEmpty()
+            ? List.of(new HTTPRouteMatch())
+            : rule.getMatches();
+    List<PathMatch> paths = new ArrayList<>();
+    List<List<HeaderMatch>> headers = new ArrayList<>();
+    List<List<QueryMatch>> queries = new ArrayList<>();
+    List<Redirect> redirects = new ArrayList<>();
+    List<UrlRewrite> rewrites = new ArrayList<>();
+    for (int m = 0; m < matches.size(); m++) {
+      String at = field + ".matches[" + m + "]";
+      PathMatch path = path(matches.get(m), at + ".path");
+      paths.add(path);
+      headers.add(headerMatches(matches.get(m), at + ".headers"));
+      queries.add(queryMatches(matches.get(m), at + ".queryParams"));
+      redirects.add(filters.redirect == null ? null : filters.redirectFor(path));
+      rewrites.add(filters.rewriteFor(path));
+    }
+    // Problems are reported only once nothing can throw any more: a rule left out whole reports
+    // only why.
+    List<RouteProblem> found = new ArrayList<>();
+    List<WeightedBackend> backends;
+    boolean failClosed = filters.unsupported != null;
+    if (failClosed) {
+      found.add(
+          new RouteProblem(
+              routeName,
+              filters.unsupported.field(),
+              "rule answers 500: " + filters.unsupported.reason()));
+      backends = List.of();
+    } else {
+      backends = backends(refs, field + ".backendRefs", ns, resolver, routeName, found);
+      for (InvalidField e : filters.droppedMirrors) {
+        found.add(new RouteProblem(routeName, e.field(), "mirror left out: " + e.reason()));
+      }
+    }
+    problems.addAll(found);
+    List<RouteRule> out = new ArrayList<>();
+    for (int m = 0; m < matches.size(); m++) {
+      HTTPRouteMatch match = matches.get(m);
+      String name = ns + "." + route.getMetadata().getName() + "." + index + "." + m;
+      out.add(
+          failClosed
+              ? new RouteRule(
+                  name,
+                  paths.get(m),
+                  headers.get(m),
+                  match.getMethod(),
+                  queries.get(m),
+                  List.of(),
+                  null,
+                  null,
+                  null,
+                  null,
+                  List.of(),
+                  RouteTimeouts.NONE)
+              : new RouteRule(
+                  name,
+                  paths.get(m),
+                  headers.get(m),
+                  match.getMethod(),
+                  queries.get(m),
+                  backends,
+                  filters.requestHeaders,
+                  filters.responseHeaders,
+                  redirects.get(m),
+                  rewrites.get(m),
+                  filters.mirrors,
+                  timeouts));
+    }
+    return out;
+  }
+
+  private static RouteTimeouts timeouts(HTTPRouteTimeouts t, String field) throws InvalidField {
+    if (t == null) {
+      return RouteTimeouts.NONE;
+    }
+    Duration request = duration(t.getRequest(), field + ".request");
+    Duration backend = duration(t.getBackendRequest(), field + ".backendRequest");
+    if (request != null && !request.isZero() && backend != null && backend.compareTo(request) > 0) {
+      throw new InvalidField(
+          field + ".backendRequest",
+          "must not exceed timeouts.request (" + t.getRequest() + "): " + t.getBackendRequest());
+    }
+    return new RouteTimeouts(request, backend);
+  }
+
+  private static Duration duration(String text, String field) throws InvalidField {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return GatewayDuration.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidField(field, e.getMessage());
+    }
+  }
+
+  private static PathMatch path(HTTPRouteMatch match, String field) throws InvalidField {
     if (match.getPath() == null) {
       return PathMatch.any();
     }
     String value = match.getPath().getValue() == null ? "/" : match.getPath().getValue();
     String type = match.getPath().getType() == null ? "PathPrefix" : match.getPath().getType();
-    return switch (type) {
-      case "Exact" -> PathMatch.exact(value);
-      case "RegularExpression" -> PathMatch.regex(value);
-      default -> PathMatch.prefix(value);
-    };
+    if (type.equals("RegularExpression")) {
+      checkRegex(value, field + ".value");
+    }
+    try {
+      return switch (type) {
+        case "Exact" -> PathMatch.exact(value);
+        case "PathPrefix" -> PathMatch.prefix(value);
+        case "RegularExpression" -> PathMatch.regex(value);
+        default ->
+            throw new InvalidField(
+                field + ".type", "must be Exact, PathPrefix or RegularExpression: " + type);
+      };
+    } catch (IllegalArgumentException e) {
+      throw new InvalidField(field + ".value", e.getMessage());
+    }
   }
 
-  private static List<WeightedBackend> backends(HTTPRouteRule rule, String ns, String domain) {
-    List<WeightedBackend> out = new ArrayList<>();
-    List<HTTPBackendRef> refs = rule.getBackendRefs() == null ? List.of() : rule.getBackendRefs();
-    for (HTTPBackendRef ref : refs) {
-      String kind = ref.getKind() == null ? "Service" : ref.getKind();
-      if (!MeshRouteStatus.isServiceRef(ref.getGroup(), kind) || ref.getPort() == null) {
-        continue; // ResolvedRefs=False/InvalidKind in the route's status
+  private static List<HeaderMatch> headerMatches(HTTPRouteMatch match, String field)
+      throws InvalidField {
+    List<HeaderMatch> out = new ArrayList<>();
+    List<HTTPHeaderMatch> list = match.getHeaders() == null ? List.of() : match.getHeaders();
+    for (int i = 0; i < list.size(); i++) {
+      HTTPHeaderMatch h = list.get(i);
+      boolean regex = regex(h.getType(), field + "[" + i + "].type");
+      if (h.getName() == null || h.getName().isEmpty() || h.getValue() == null) {
+        throw new InvalidField(field + "[" + i + "]", "name and value are required");
       }
-      int weight = ref.getWeight() == null ? 1 : ref.getWeight();
-      if (weight == 0) {
-        continue;
+      if (regex) {
+        checkRegex(h.getValue(), field + "[" + i + "].value");
       }
-      String bns = ref.getNamespace() == null ? ns : ref.getNamespace();
-      out.add(
-          new WeightedBackend(
-              new BackendRef(hostname(bns, ref.getName(), domain), ref.getPort()), weight));
+      out.add(new HeaderMatch(h.getName(), h.getValue(), regex));
     }
     return out;
   }
 
-  private static HeaderModifier requestHeaders(List<HTTPRouteFilter> filters) {
-    if (filters == null) {
-      return HeaderModifier.NONE;
+  private static List<QueryMatch> queryMatches(HTTPRouteMatch match, String field)
+      throws InvalidField {
+    List<QueryMatch> out = new ArrayList<>();
+    List<HTTPQueryParamMatch> list =
+        match.getQueryParams() == null ? List.of() : match.getQueryParams();
+    for (int i = 0; i < list.size(); i++) {
+      HTTPQueryParamMatch q = list.get(i);
+      boolean regex = regex(q.getType(), field + "[" + i + "].type");
+      if (q.getName() == null || q.getName().isEmpty() || q.getValue() == null) {
+        throw new InvalidField(field + "[" + i + "]", "name and value are required");
+      }
+      String name = q.getName();
+      if (out.stream().anyMatch(o -> o.name().equals(name))) {
+        throw new InvalidField(field + "[" + i + "].name", "parameter " + name + " appears twice");
+      }
+      if (regex) {
+        checkRegex(q.getValue(), field + "[" + i + "].value");
+      }
+      out.add(new QueryMatch(name, q.getValue(), regex));
     }
-    Map<String, String> set = new LinkedHashMap<>();
-    Map<String, String> add = new LinkedHashMap<>();
-    List<String> remove = new ArrayList<>();
-    for (HTTPRouteFilter f : filters) {
-      if (!"RequestHeaderModifier".equals(f.getType()) || f.getRequestHeaderModifier() == null) {
+    return out;
+  }
+
+  private static void checkRegex(String regex, String field) throws InvalidField {
+    String problem = Re2Syntax.problem(regex);
+    if (problem != null) {
+      throw new InvalidField(field, problem);
+    }
+  }
+
+  private static boolean regex(String type, String field) throws InvalidField {
+    if (type == null || type.equals("Exact")) {
+      return false;
+    }
+    if (type.equals("RegularExpression")) {
+      return true;
+    }
+    throw new InvalidField(field, "must be Exact or RegularExpression: " + type);
+  }
+
+  /**
+   * The weighted backends; a backendRef that does not resolve stays, as an invalid backend with its
+   * weight (its share gets 500). Weight 0 gets nothing and is left out.
+   */
+  private static List<WeightedBackend> backends(
+      List<HTTPBackendRef> refs,
+      String field,
+      String ns,
+      BackendResolver resolver,
+      String routeName,
+      List<RouteProblem> problems)
+      throws InvalidField {
+    List<WeightedBackend> out = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      HTTPBackendRef ref = refs.get(i);
+      String at = field + "[" + i + "]";
+      int weight = ref.getWeight() == null ? 1 : ref.getWeight();
+      if (weight < 0 || weight > 1_000_000) {
+        throw new InvalidField(at + ".weight", "must be between 0 and 1000000: " + weight);
+      }
+      if (weight == 0) {
         continue;
       }
-      HTTPHeaderFilter h = f.getRequestHeaderModifier();
-      if (h.getSet() != null) {
-        for (HTTPHeader header : h.getSet()) {
-          set.put(header.getName(), header.getValue());
+      try {
+        BackendRef target =
+            resolver.resolve(
+                at,
+                ref.getGroup(),
+                ref.getKind(),
+                ref.getName(),
+                ref.getNamespace(),
+                ref.getPort(),
+                ns);
+        RouteFilters filters =
+            RouteFilters.parse(ref.getFilters(), at + ".filters", true, resolver, ns);
+        if (filters.unsupported != null) {
+          throw filters.unsupported;
         }
-      }
-      if (h.getAdd() != null) {
-        for (HTTPHeader header : h.getAdd()) {
-          add.put(header.getName(), header.getValue());
-        }
-      }
-      if (h.getRemove() != null) {
-        remove.addAll(h.getRemove());
+        out.add(
+            new WeightedBackend(target, weight, filters.requestHeaders, filters.responseHeaders));
+      } catch (InvalidField e) {
+        problems.add(new RouteProblem(routeName, e.field(), "backend answers 500: " + e.reason()));
+        out.add(WeightedBackend.invalid(weight));
       }
     }
-    return set.isEmpty() && add.isEmpty() && remove.isEmpty()
-        ? HeaderModifier.NONE
-        : new HeaderModifier(set, add, remove);
+    return out;
   }
 }

@@ -44,9 +44,7 @@ public record WaypointModel(
         out.add(l.tcpBackend());
       }
       for (RouteRule r : l.routes()) {
-        for (WeightedBackend w : r.backends()) {
-          out.add(w.ref());
-        }
+        out.addAll(r.referencedBackends());
       }
     }
     return out;

@@ -123,8 +123,8 @@ public final class WaypointTranslator {
         if (protocol == ServiceProtocol.HTTP) {
           // Backends a route sends to need clusters too, wherever their own waypoint is.
           for (RouteRule rule : table) {
-            for (WeightedBackend b : rule.backends()) {
-              backends.computeIfAbsent(b.ref(), ref -> backend(state, ref));
+            for (BackendRef b : rule.referencedBackends()) {
+              backends.computeIfAbsent(b, ref -> backend(state, ref));
             }
           }
         }

@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /** Minimal HTTP/1.1 over an existing socket (a SOCKS5 tunnel), keep-alive, Content-Length only. */
 final class Http1 {
-  record Response(int status, String body) {}
+  /** Status, body and headers (names in lower case, first value). */
+  record Response(int status, String body, java.util.Map<String, String> headers) {}
 
   private Http1() {}
 
@@ -25,8 +26,13 @@ final class Http1 {
     int code = Integer.parseInt(status.split(" ")[1]);
     int length = 0;
     boolean close = false;
+    java.util.Map<String, String> headers = new java.util.TreeMap<>();
     for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
       String lower = h.toLowerCase(Locale.ROOT);
+      int colon = h.indexOf(':');
+      if (colon > 0) {
+        headers.putIfAbsent(lower.substring(0, colon), h.substring(colon + 1).trim());
+      }
       if (lower.startsWith("content-length:")) {
         length = Integer.parseInt(h.substring(15).trim());
       } else if (lower.startsWith("connection:") && lower.contains("close")) {
@@ -37,7 +43,7 @@ final class Http1 {
     if (close) {
       s.close();
     }
-    return new Response(code, new String(body, StandardCharsets.UTF_8));
+    return new Response(code, new String(body, StandardCharsets.UTF_8), headers);
   }
 
   private static String line(InputStream in) throws IOException {

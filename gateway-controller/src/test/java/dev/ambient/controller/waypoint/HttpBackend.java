@@ -9,14 +9,24 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
-/** A plain HTTP/1.1 server on a workload address that records what each request carried. */
+/**
+ * A plain HTTP/1.1 server on a workload address that records what each request carried. Every
+ * answer carries {@code x-backend: <name>}; a request for a path under {@code /slow} is held until
+ * the server closes (for timeout tests).
+ */
 final class HttpBackend implements AutoCloseable {
-  /** One received request: path and headers (names in lower case, first value). */
-  record Received(String path, Map<String, String> headers) {}
+  /** One received request: path, query and headers (names in lower case, first value). */
+  record Received(String path, String query, Map<String, String> headers) {}
 
   final List<Received> received = new CopyOnWriteArrayList<>();
   private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final CountDownLatch closing = new CountDownLatch(1);
 
   HttpBackend(InetAddress address, String name) throws IOException {
     server = HttpServer.create(new InetSocketAddress(address, 0), 50);
@@ -27,7 +37,16 @@ final class HttpBackend implements AutoCloseable {
           exchange
               .getRequestHeaders()
               .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
-          received.add(new Received(exchange.getRequestURI().getPath(), headers));
+          String path = exchange.getRequestURI().getPath();
+          received.add(new Received(path, exchange.getRequestURI().getRawQuery(), headers));
+          if (path.startsWith("/slow")) {
+            try {
+              closing.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          exchange.getResponseHeaders().add("x-backend", name);
           byte[] body =
               (name + " " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(200, body.length);
@@ -35,6 +54,7 @@ final class HttpBackend implements AutoCloseable {
             out.write(body);
           }
         });
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -63,6 +83,8 @@ final class HttpBackend implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.countDown();
     server.stop(0);
+    executor.shutdownNow();
   }
 }

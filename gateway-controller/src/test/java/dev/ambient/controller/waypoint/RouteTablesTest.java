@@ -198,8 +198,9 @@ class RouteTablesTest {
         .containsExactly(
             "mesh.newer.0.0", // Exact first
             "mesh.newer.0.1", // /api with a method beats /api without
+            "mesh.newer.0.2", // /api with a query parameter beats /api without
             "mesh.older.1.0", // then /api
-            "mesh.older.0.0"); // the catch-all last; the query-parameter match is left out
+            "mesh.older.0.0"); // the catch-all last
   }
 
   @Test

@@ -38,10 +38,18 @@ final class WaypointFixture implements AutoCloseable {
 
   final ZtunnelPair pair;
   final HttpBackend backend;
+
+  /**
+   * A second HTTP server on the server workload, behind service {@code mirror} ({@link
+   * #mirrorVip}).
+   */
+  final HttpBackend mirrorBackend;
+
   final InetAddress waypointIp = TestAddresses.next();
   final InetAddress vip = TestAddresses.next();
   final InetAddress badVip = TestAddresses.next();
   final InetAddress tcpVip = TestAddresses.next();
+  final InetAddress mirrorVip = TestAddresses.next();
   final Workload waypoint;
   final MeshState state;
   final WaypointXdsServer xds;
@@ -56,6 +64,7 @@ final class WaypointFixture implements AutoCloseable {
     WaypointXdsServer server = null;
     try {
       backend = new HttpBackend(pair.serverIp, "server");
+      mirrorBackend = new HttpBackend(pair.serverIp, "mirror");
       waypoint = TestMesh.workload("waypoint", "node-wp", waypointIp, TunnelProtocol.HBONE, null);
       GatewayAddress via = GatewayAddress.ofAddress(waypointIp);
       Service echo =
@@ -78,8 +87,18 @@ final class WaypointFixture implements AutoCloseable {
                   LoadBalancing.ROUND_ROBIN,
                   pair.server),
               via);
-      pair.add(List.of(waypoint), List.of(echo, bad, tcp));
-      state = TestMesh.state(List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp));
+      Service mirror =
+          TestMesh.service(
+              "mirror",
+              mirrorVip,
+              80,
+              mirrorBackend.port(),
+              LoadBalancing.ROUND_ROBIN,
+              pair.server);
+      pair.add(List.of(waypoint), List.of(echo, bad, tcp, mirror));
+      state =
+          TestMesh.state(
+              List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp, mirror));
       Logger logger = (Logger) LoggerFactory.getLogger(WaypointXdsServer.class);
       logs.start();
       logger.addAppender(logs);
@@ -119,11 +138,17 @@ final class WaypointFixture implements AutoCloseable {
 
   /** The translated model (each service to itself; tcp-echo proxied at L4). */
   WaypointModel model() {
+    return model(java.util.Map.of());
+  }
+
+  /** The translated model with these route tables (from {@link RouteTables}). */
+  WaypointModel model(java.util.Map<BackendRef, List<RouteRule>> routes) {
     return WaypointTranslator.translate(
         state,
         waypoint.uid(),
         (service, port) ->
-            service.name().equals("tcp-echo") ? ServiceProtocol.TCP : ServiceProtocol.HTTP);
+            service.name().equals("tcp-echo") ? ServiceProtocol.TCP : ServiceProtocol.HTTP,
+        routes);
   }
 
   /** Publishes and waits until Envoy accepted this version for every type. */
@@ -174,6 +199,7 @@ final class WaypointFixture implements AutoCloseable {
     envoy.close();
     xds.close();
     backend.close();
+    mirrorBackend.close();
     pair.close();
     ((Logger) LoggerFactory.getLogger(WaypointXdsServer.class)).detachAppender(logs);
   }

@@ -97,7 +97,7 @@ final class ServiceReader {
         continue;
       }
       p.rejectUnknown(PORT_KEYS);
-      p.string("name");
+      String name = p.string("name");
       Integer port = p.port("port");
       if (port == null && !p.has("port")) {
         m.reporter().field(p.path("port"), "is required");
@@ -107,7 +107,7 @@ final class ServiceReader {
         if (!seen.add(port)) {
           m.reporter().field(p.path("port"), "duplicate port " + port);
         }
-        out.add(new ServicePort(port, target == null ? 0 : target));
+        out.add(new ServicePort(port, target == null ? 0 : target, name));
       }
     }
     return out;

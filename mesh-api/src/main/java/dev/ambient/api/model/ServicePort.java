@@ -3,8 +3,11 @@ package dev.ambient.api.model;
 /**
  * A service port and the port its endpoints listen on. A target port of 0 means "the same as the
  * service port", as in Istio's workload API.
+ *
+ * @param name the Kubernetes port name, or {@code null} when it has none (HTTPRoute parentRefs bind
+ *     to it by {@code sectionName}); not carried over WDS, Istio's workload API has no field for it
  */
-public record ServicePort(int port, int targetPort) {
+public record ServicePort(int port, int targetPort, String name) {
   public ServicePort {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("service port out of range: " + port);
@@ -12,6 +15,14 @@ public record ServicePort(int port, int targetPort) {
     if (targetPort < 0 || targetPort > 65535) {
       throw new IllegalArgumentException("target port out of range: " + targetPort);
     }
+    if (name != null && name.isEmpty()) {
+      name = null;
+    }
+  }
+
+  /** An unnamed port. */
+  public ServicePort(int port, int targetPort) {
+    this(port, targetPort, null);
   }
 
   public int effectiveTargetPort() {
