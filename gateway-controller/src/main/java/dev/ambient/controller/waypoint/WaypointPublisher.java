@@ -1,8 +1,8 @@
 package dev.ambient.controller.waypoint;
 
 import dev.ambient.api.model.MeshState;
+import dev.ambient.controller.waypoint.xds.WaypointConfigSink;
 import dev.ambient.controller.waypoint.xds.WaypointResources;
-import dev.ambient.controller.waypoint.xds.WaypointXdsServer;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -12,11 +12,15 @@ import org.slf4j.LoggerFactory;
  * Keeps one waypoint's Envoy configuration following the mesh: each snapshot is translated and,
  * when the model changed (or the certificate needs renewal), published as a new version. A snapshot
  * that does not translate is logged naming the problem and the last configuration keeps serving.
+ *
+ * <p>Two modes: local (the constructor: the controller makes the certificate and sends it over ADS)
+ * and pod ({@link #forPods}: the waypoint pod's agent makes its own key and certificate, so no
+ * secret is published and nothing is renewed here).
  */
 public final class WaypointPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(WaypointPublisher.class);
 
-  private final WaypointXdsServer xds;
+  private final WaypointConfigSink xds;
   private final WaypointCertificates certificates;
   private final ProtocolPolicy protocols;
   private final String waypointUid;
@@ -25,7 +29,7 @@ public final class WaypointPublisher {
   private WorkloadCertificate certificate;
 
   public WaypointPublisher(
-      WaypointXdsServer xds,
+      WaypointConfigSink xds,
       WaypointCertificates certificates,
       ProtocolPolicy protocols,
       String waypointUid,
@@ -35,6 +39,12 @@ public final class WaypointPublisher {
     this.protocols = protocols;
     this.waypointUid = waypointUid;
     this.clock = clock;
+  }
+
+  /** Pod mode: resources that take the certificate from the pod's agent (no key here). */
+  public static WaypointPublisher forPods(
+      WaypointConfigSink xds, ProtocolPolicy protocols, String waypointUid, Clock clock) {
+    return new WaypointPublisher(xds, null, protocols, waypointUid, clock);
   }
 
   /** Applies a snapshot; returns the version served, or null when nothing was published. */
@@ -51,16 +61,21 @@ public final class WaypointPublisher {
       return null;
     }
     boolean renew =
-        certificate == null
-            || !certificate.identity().equals(model.identity())
-            || !clock.instant().isBefore(certificate.refreshAt());
+        certificates != null
+            && (certificate == null
+                || !certificate.identity().equals(model.identity())
+                || !clock.instant().isBefore(certificate.refreshAt()));
     if (!renew && model.equals(published)) {
       return null;
     }
     if (renew) {
       certificate = certificates.issue(model.identity());
     }
-    String version = xds.publish(model.name(), WaypointResources.of(model, certificate));
+    WaypointResources resources =
+        certificates == null
+            ? WaypointResources.forPod(model)
+            : WaypointResources.of(model, certificate);
+    String version = xds.publish(model.name(), resources);
     published = model;
     LOG.info(
         "waypoint {}: mesh version {} published as {} ({} listeners, {} backends)",
