@@ -24,7 +24,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
  * destination and the client's SPIFFE ID kept in filter state for L7 policy.
  */
 final class TerminateListener {
-  private static final java.net.InetAddress ANY = anyIpv4();
+  static final java.net.InetAddress ANY = anyIpv4();
 
   private TerminateListener() {}
 
@@ -37,14 +37,16 @@ final class TerminateListener {
   }
 
   static Listener build(WaypointModel model) {
-    return build(model, false);
+    return build(model, null);
   }
 
   /**
-   * @param pod pod mode: bind every address of the pod's own network namespace (its IP may not be
-   *     known before it starts) and take the certificate from the agent's SDS
+   * @param podBind pod mode when set: bind this address (0.0.0.0, every address of the pod's own
+   *     network namespace, whose IP may not be known before it starts) and take the certificate
+   *     from the agent's SDS; null: local mode, the waypoint's address and SDS over ADS
    */
-  static Listener build(WaypointModel model, boolean pod) {
+  static Listener build(WaypointModel model, java.net.InetAddress podBind) {
+    boolean pod = podBind != null;
     HttpConnectionManager hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(XdsNames.CONNECT_TERMINATE)
@@ -69,7 +71,7 @@ final class TerminateListener {
             .build();
     return Listener.newBuilder()
         .setName(XdsNames.CONNECT_TERMINATE)
-        .setAddress(Protos.socket(pod ? ANY : model.address(), XdsNames.HBONE_PORT))
+        .setAddress(Protos.socket(pod ? podBind : model.address(), XdsNames.HBONE_PORT))
         // Few, long-lived tunnels; everything behind them runs on the accepting worker.
         .setConnectionBalanceConfig(
             io.envoyproxy.envoy.config.listener.v3.Listener.ConnectionBalanceConfig.newBuilder()

@@ -34,7 +34,7 @@ public record WaypointResources(
 
   /** Local mode: the controller-made certificate and key go to Envoy as SDS secrets over ADS. */
   public static WaypointResources of(WaypointModel model, WorkloadCertificate certificate) {
-    return build(model, false, WaypointSecrets.build(certificate));
+    return build(model, null, WaypointSecrets.build(certificate));
   }
 
   /**
@@ -44,10 +44,20 @@ public record WaypointResources(
    * namespace.
    */
   public static WaypointResources forPod(WaypointModel model) {
-    return build(model, true, List.of());
+    return forPod(model, TerminateListener.ANY);
   }
 
-  private static WaypointResources build(WaypointModel model, boolean pod, List<Secret> secrets) {
+  /**
+   * Pod mode with the HBONE listener on {@code bind} instead of 0.0.0.0 (tests that run the pod's
+   * Envoy beside other proxies on one loopback, where a wildcard 15008 would collide).
+   */
+  public static WaypointResources forPod(WaypointModel model, java.net.InetAddress bind) {
+    return build(model, bind, List.of());
+  }
+
+  private static WaypointResources build(
+      WaypointModel model, java.net.InetAddress podBind, List<Secret> secrets) {
+    boolean pod = podBind != null;
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
     clusters.add(OriginateResources.mainInternalCluster());
@@ -64,7 +74,7 @@ public record WaypointResources(
     }
     List<Listener> listeners =
         List.of(
-            TerminateListener.build(model, pod),
+            TerminateListener.build(model, podBind),
             MainInternalListener.build(model),
             OriginateResources.originateListener());
     return new WaypointResources(clusters, endpoints, listeners, routes, secrets);
