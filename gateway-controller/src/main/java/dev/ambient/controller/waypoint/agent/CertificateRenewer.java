@@ -25,6 +25,7 @@ final class CertificateRenewer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CertificateRenewer.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+  private static final Duration MIN_WAIT = Duration.ofSeconds(1);
 
   private final CertificateFetcher fetcher;
   private final SpiffeId identity;
@@ -98,7 +99,9 @@ final class CertificateRenewer implements AutoCloseable {
                   identity,
                   cert.notAfter(),
                   cert.refreshAt());
-              schedule(wait.isNegative() ? Duration.ZERO : wait, FIRST_RETRY);
+              // Never sooner than a second: a certificate already past half-life (clock skew, a
+              // CA capping the lifetime) must not turn into a request loop.
+              schedule(wait.compareTo(MIN_WAIT) < 0 ? MIN_WAIT : wait, FIRST_RETRY);
             });
   }
 
