@@ -127,6 +127,52 @@ class WaypointPodResourcesTest {
         .contains("informer not synced");
   }
 
+  @Test
+  void thePodModePublisherPublishesWithoutEverMakingACertificate() throws Exception {
+    dev.ambient.api.model.Workload wp =
+        dev.ambient.ztunnel.testing.TestMesh.workload(
+            "waypoint", "n", InetAddress.getByName("10.0.0.9"));
+    dev.ambient.api.model.Workload a =
+        dev.ambient.ztunnel.testing.TestMesh.workload("a", "n", InetAddress.getByName("10.0.0.1"));
+    dev.ambient.api.model.Service base =
+        dev.ambient.ztunnel.testing.TestMesh.service(
+            "echo",
+            InetAddress.getByName("10.1.0.1"),
+            80,
+            8080,
+            dev.ambient.api.model.LoadBalancing.ROUND_ROBIN,
+            a);
+    dev.ambient.api.model.Service echo =
+        new dev.ambient.api.model.Service(
+            base.name(),
+            base.namespace(),
+            base.hostname(),
+            base.vips(),
+            base.ports(),
+            base.endpoints(),
+            base.loadBalancing(),
+            dev.ambient.api.model.GatewayAddress.ofAddress(InetAddress.getByName("10.0.0.9")),
+            List.of());
+    var state = dev.ambient.ztunnel.testing.TestMesh.state(List.of(wp, a), List.of(echo));
+    Map<String, WaypointResources> published = new java.util.HashMap<>();
+    WaypointPublisher publisher =
+        WaypointPublisher.forPods(
+            (node, resources) -> {
+              published.put(node, resources);
+              return "v" + published.size();
+            },
+            (svc, port) -> ServiceProtocol.HTTP,
+            wp.uid(),
+            java.time.Clock.systemUTC());
+
+    assertThat(publisher.apply(state)).isEqualTo("v1");
+    WaypointResources r = published.get("default/waypoint");
+    assertThat(r.secrets()).isEmpty();
+    assertThat(r.listeners().get(0).getAddress().getSocketAddress().getAddress())
+        .isEqualTo("0.0.0.0");
+    assertThat(publisher.apply(state)).as("unchanged model: nothing to publish").isNull();
+  }
+
   private static void assertFromAgent(SdsSecretConfig sds, String name) {
     assertThat(sds.getName()).isEqualTo(name);
     assertThat(sds.getSdsConfig().hasAds()).isFalse();
