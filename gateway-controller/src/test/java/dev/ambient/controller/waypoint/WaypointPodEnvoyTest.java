@@ -222,6 +222,13 @@ class WaypointPodEnvoyTest {
     try (Socket s = pair.connect(new InetSocketAddress(vip, 80))) {
       assertThat(Http1.get(s, "echo.default.svc.cluster.local", "/again").status()).isEqualTo(200);
     }
+
+    // What SIGTERM runs: Envoy is stopped with the agent, and the SDS socket is gone.
+    long last = agent.envoy().pid();
+    Path socket = agent.workDir().resolve("sds.sock");
+    agent.close();
+    assertThat(ProcessHandle.of(last).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(socket).doesNotExist();
   }
 
   private String admin(String path) throws Exception {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -120,6 +121,19 @@ public final class WaypointCommand implements Callable<Integer> {
         err.println("waypoint run: " + e.getMessage());
         return 2;
       }
+      // SIGTERM: stop Envoy (and the rest) before the JVM exits; the exit status is then 143.
+      // The hook is in place before anything starts, so no Envoy outlives an early signal.
+      AtomicReference<WaypointAgent> running = new AtomicReference<>();
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    WaypointAgent a = running.get();
+                    if (a != null) {
+                      a.close();
+                    }
+                  },
+                  "waypoint-agent-shutdown"));
       WaypointAgent agent;
       try {
         agent = WaypointAgent.start(settings);
@@ -127,8 +141,7 @@ public final class WaypointCommand implements Callable<Integer> {
         err.println("waypoint run: " + e.getMessage());
         return 1;
       }
-      // SIGTERM: stop Envoy (and the rest) before the JVM exits; the exit status is then 143.
-      Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "waypoint-agent-shutdown"));
+      running.set(agent);
       agent.awaitClosed();
       return 1; // only reached when closed by a signal: never a clean exit
     }
