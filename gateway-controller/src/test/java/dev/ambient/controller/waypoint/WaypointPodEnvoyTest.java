@@ -85,6 +85,11 @@ class WaypointPodEnvoyTest {
   private WaypointDiscovery discovery;
   private ControllerServer controller;
   private WaypointAgent agent;
+  private Path envoyBinary;
+  private Path root;
+  private Path token;
+  private WaypointModel model;
+  private String version;
 
   @BeforeEach
   void start() throws Exception {
@@ -127,8 +132,15 @@ class WaypointPodEnvoyTest {
             fakeTokenReview(),
             discovery);
 
-    Path root = Files.writeString(tmp.resolve("root-cert.pem"), Pem.certificate(pair.pki.root()));
-    Path token = Files.writeString(tmp.resolve("istio-token"), podToken + "\n");
+    envoyBinary = envoy.get();
+    root = Files.writeString(tmp.resolve("root-cert.pem"), Pem.certificate(pair.pki.root()));
+    token = Files.writeString(tmp.resolve("istio-token"), podToken + "\n");
+    model = WaypointTranslator.translate(state, waypoint.uid(), (s, p) -> ServiceProtocol.HTTP);
+    version = discovery.publish(model.name(), WaypointResources.forPod(model, waypointIp));
+  }
+
+  /** The agent in-process (what {@code mesh waypoint run} starts), ready and configured. */
+  private void startAgent() throws Exception {
     agent =
         WaypointAgent.start(
             new AgentSettings(
@@ -138,7 +150,7 @@ class WaypointPodEnvoyTest {
                 controller.port(),
                 root,
                 token,
-                envoy.get(),
+                envoyBinary,
                 tmp.resolve("agent"),
                 TestMesh.TRUST_DOMAIN,
                 "default",
@@ -146,9 +158,6 @@ class WaypointPodEnvoyTest {
                 "waypoint-sa",
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 Duration.ofHours(1)));
-    WaypointModel model =
-        WaypointTranslator.translate(state, waypoint.uid(), (s, p) -> ServiceProtocol.HTTP);
-    String version = discovery.publish(model.name(), WaypointResources.forPod(model, waypointIp));
     await(
         () -> version.equals(discovery.acceptedVersion(model.name())),
         "Envoy to accept " + version);
@@ -176,6 +185,7 @@ class WaypointPodEnvoyTest {
 
   @Test
   void trafficPassesThroughTheAgentsEnvoyWithTheAgentMadeCertificate() throws Exception {
+    startAgent();
     try (Socket s = pair.connect(new InetSocketAddress(vip, 80))) {
       Http1.Response r = Http1.get(s, "echo.default.svc.cluster.local", "/hello");
       assertThat(r.status()).isEqualTo(200);
@@ -189,6 +199,7 @@ class WaypointPodEnvoyTest {
 
   @Test
   void theKeyAppearsNeitherInTheConfigDumpNorOnDisk() throws Exception {
+    startAgent();
     String dump = admin("/config_dump?include_eds");
     assertThat(dump)
         .contains("connect_terminate", "agent_sds", "wp-cert")
@@ -210,6 +221,7 @@ class WaypointPodEnvoyTest {
 
   @Test
   void readinessFollowsEnvoyAndADeadEnvoyIsRestarted() throws Exception {
+    startAgent();
     InetSocketAddress ready = agent.readinessAddress();
     assertThat(get("http://127.0.0.1:" + ready.getPort() + "/healthz/ready").statusCode())
         .isEqualTo(200);
@@ -229,6 +241,70 @@ class WaypointPodEnvoyTest {
     agent.close();
     assertThat(ProcessHandle.of(last).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     assertThat(socket).doesNotExist();
+  }
+
+  @Test
+  void theCommandStopsEnvoyAndExitsNonZeroOnSigterm() throws Exception {
+    int readyPort;
+    try (java.net.ServerSocket probe =
+        new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      readyPort = probe.getLocalPort();
+    }
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.ambient.controller.cli.MeshCommand",
+                "waypoint",
+                "run",
+                "--gateway",
+                "default/waypoint",
+                "--controller-address",
+                controllerIp.getHostAddress() + ":" + controller.port(),
+                "--ca-root",
+                root.toString(),
+                "--token-file",
+                token.toString(),
+                "--envoy-binary",
+                envoyBinary.toString(),
+                "--work-dir",
+                tmp.resolve("cmd").toString(),
+                "--readiness-listen",
+                "127.0.0.1:" + readyPort)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("waypoint-run.log").toFile());
+    pb.environment().put("POD_NAMESPACE", "default");
+    pb.environment().put("POD_NAME", "waypoint-cmd");
+    pb.environment().put("SERVICE_ACCOUNT", "waypoint-sa");
+    Process p = pb.start();
+    List<ProcessHandle> children = new java.util.ArrayList<>();
+    try {
+      await(
+          () -> status("http://127.0.0.1:" + readyPort + "/healthz/ready") == 200,
+          "mesh waypoint run to report ready");
+      p.descendants().forEach(children::add);
+      assertThat(children)
+          .as("Envoy runs under the agent")
+          .anyMatch(h -> h.info().command().orElse("").endsWith("envoy"));
+
+      p.destroy(); // SIGTERM
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as("a signal is never a clean exit").isEqualTo(143);
+      assertThat(children).noneMatch(ProcessHandle::isAlive);
+      assertThat(Files.readString(tmp.resolve("waypoint-run.log"))).doesNotContain("PRIVATE KEY");
+    } finally {
+      p.destroyForcibly();
+      children.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private static int status(String url) {
+    try {
+      return get(url).statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   private String admin(String path) throws Exception {
