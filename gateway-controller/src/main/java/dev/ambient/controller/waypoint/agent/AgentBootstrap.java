@@ -23,6 +23,7 @@ import io.envoyproxy.envoy.config.core.v3.Pipe;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
+import io.envoyproxy.envoy.config.core.v3.WatchedDirectory;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -48,9 +49,10 @@ import java.nio.file.Path;
  *       --admin-address-path}): it can dump config and stop Envoy, so nothing outside the pod's
  *       loopback may reach it;
  *   <li>cluster {@code waypoint_ads}: the controller's 15012 over TLS 1.3 with ALPN h2, its
- *       certificate verified against {@code --ca-root} and required to carry the controller's
- *       SPIFFE ID (as ztunnel checks istiod), SNI the controller's host name; the pod's token goes
- *       as gRPC initial metadata {@code authorization: Bearer};
+ *       certificate verified against {@code --ca-root} (re-read when its directory changes) and
+ *       required to carry the controller's SPIFFE ID (as ztunnel checks istiod), SNI the
+ *       controller's host name; the pod's token goes as gRPC initial metadata {@code authorization:
+ *       Bearer};
  *   <li>cluster {@link AgentSds#CLUSTER}: HTTP/2 over the agent's SDS unix socket.
  * </ul>
  *
@@ -170,6 +172,11 @@ public final class AgentBootstrap {
             .setValidationContext(
                 CertificateValidationContext.newBuilder()
                     .setTrustedCa(DataSource.newBuilder().setFilename(caRoot.toString()))
+                    // A ConfigMap volume swaps its files by renaming a symlink in this directory:
+                    // Envoy re-reads the root after a rotation without a restart.
+                    .setWatchedDirectory(
+                        WatchedDirectory.newBuilder()
+                            .setPath(caRoot.toAbsolutePath().getParent().toString()))
                     .addMatchTypedSubjectAltNames(
                         SubjectAltNameMatcher.newBuilder()
                             .setSanType(SubjectAltNameMatcher.SanType.URI)

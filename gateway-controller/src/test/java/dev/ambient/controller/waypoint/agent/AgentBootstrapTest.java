@@ -60,6 +60,8 @@ class AgentBootstrapTest {
     assertThat(common.getAlpnProtocolsList()).containsExactly("h2");
     assertThat(common.getValidationContext().getTrustedCa().getFilename())
         .isEqualTo("/var/run/ambient/root/root-cert.pem");
+    assertThat(common.getValidationContext().getWatchedDirectory().getPath())
+        .isEqualTo("/var/run/ambient/root");
     SubjectAltNameMatcher san = common.getValidationContext().getMatchTypedSubjectAltNames(0);
     assertThat(san.getSanType()).isEqualTo(SubjectAltNameMatcher.SanType.URI);
     assertThat(san.getMatcher().getExact()).isEqualTo(CONTROLLER.uri());
