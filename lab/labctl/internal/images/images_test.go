@@ -142,8 +142,8 @@ func TestTheLabsImageTable(t *testing.T) {
 			t.Errorf("%s: %v", image, err)
 		}
 	}
-	argv, _ := table.Argv("ghcr.io/ambient-mesh/waypoint:0.1.0", nil, []string{"-c", "/etc/envoy.yaml"})
-	if strings.Join(argv, " ") != "/src/tools/envoy.sh exec -c /etc/envoy.yaml" {
+	argv, _ := table.Argv("ghcr.io/ambient-mesh/waypoint:0.1.0", nil, []string{"run", "--gateway", "ns/wp"})
+	if strings.Join(argv, " ") != "/src/mesh waypoint run --gateway ns/wp" {
 		t.Errorf("waypoint argv %v", argv)
 	}
 }

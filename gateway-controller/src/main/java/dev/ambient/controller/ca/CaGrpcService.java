@@ -3,6 +3,7 @@ package dev.ambient.controller.ca;
 import dev.ambient.api.ca.v1.IstioCertificateRequest;
 import dev.ambient.api.ca.v1.IstioCertificateResponse;
 import dev.ambient.api.ca.v1.IstioCertificateServiceGrpc;
+import dev.ambient.api.spiffe.SpiffeId;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -34,6 +35,11 @@ public final class CaGrpcService
   public void createCertificate(
       IstioCertificateRequest request, StreamObserver<IstioCertificateResponse> response) {
     String node = CallerAuthInterceptor.NODE.get();
+    String account = CallerAuthInterceptor.SERVICE_ACCOUNT.get();
+    if (node == null && account != null) {
+      createForWorkload(account, request, response);
+      return;
+    }
     if (node == null) {
       // Wired without the interceptor: fail closed, never issue anonymously.
       log.warn("CA decision: node=- identity=- outcome=UNAUTHENTICATED (no authenticated caller)");
@@ -77,5 +83,72 @@ public final class CaGrpcService
     response.onNext(
         IstioCertificateResponse.newBuilder().addAllCertChain(issued.certChainPem()).build());
     response.onCompleted();
+  }
+
+  /**
+   * A workload authenticated by its own service-account token (a waypoint pod) gets exactly the
+   * SPIFFE ID of that account, nothing else (Istio's rule for workloads asking for themselves).
+   */
+  private void createForWorkload(
+      String account,
+      IstioCertificateRequest request,
+      StreamObserver<IstioCertificateResponse> out) {
+    ValidatedCsr csr;
+    try {
+      csr = validator.validate(request.getCsr());
+    } catch (CsrRejectedException e) {
+      log.info(
+          "CA decision: serviceAccount={} identity=- outcome=INVALID_ARGUMENT ({})",
+          account,
+          e.getMessage());
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
+      return;
+    }
+    int slash = account.indexOf('/');
+    SpiffeId own;
+    try {
+      own =
+          SpiffeId.of(ca.trustDomain(), account.substring(0, slash), account.substring(slash + 1));
+    } catch (RuntimeException e) {
+      own = null; // an account that names no valid identity may have none
+    }
+    if (own == null || !csr.identity().equals(own)) {
+      log.info(
+          "CA decision: serviceAccount={} identity={} outcome=PERMISSION_DENIED",
+          account,
+          csr.identity());
+      out.onError(
+          Status.PERMISSION_DENIED
+              .withDescription(
+                  "service account "
+                      + account
+                      + " may only have its own identity "
+                      + own
+                      + ", not "
+                      + csr.identity())
+              .asException());
+      return;
+    }
+    IssuedCertificate issued;
+    try {
+      issued = ca.sign(csr, Duration.ofSeconds(request.getValidityDuration()));
+    } catch (RuntimeException e) {
+      log.error(
+          "CA decision: serviceAccount={} identity={} outcome=INTERNAL ({})",
+          account,
+          csr.identity(),
+          e.getMessage());
+      out.onError(Status.INTERNAL.withDescription("signing failed").asException());
+      return;
+    }
+    log.info(
+        "CA decision: serviceAccount={} identity={} serial={} notAfter={} outcome=ISSUED",
+        account,
+        csr.identity(),
+        issued.serialHex(),
+        issued.leaf().getNotAfter().toInstant());
+    out.onNext(
+        IstioCertificateResponse.newBuilder().addAllCertChain(issued.certChainPem()).build());
+    out.onCompleted();
   }
 }

@@ -12,11 +12,19 @@ import java.util.Optional;
 
 /**
  * Rejects calls whose caller cannot be authenticated with UNAUTHENTICATED before any handler runs,
- * and hands the node name to the service through {@link #NODE}.
+ * and hands the node name to the service through {@link #NODE} (or a workload caller's service
+ * account through {@link #SERVICE_ACCOUNT}).
  */
 public final class CallerAuthInterceptor implements ServerInterceptor {
   /** The authenticated node of the current call. */
   public static final Context.Key<String> NODE = Context.key("ambient-ca-node");
+
+  /**
+   * The authenticated service account ({@code <namespace>/<name>}) of the current call when the
+   * caller is a workload acting for itself rather than a node; {@link #NODE} is then unset.
+   */
+  public static final Context.Key<String> SERVICE_ACCOUNT =
+      Context.key("ambient-ca-service-account");
 
   private final CallerAuthenticator authenticator;
 
@@ -27,20 +35,23 @@ public final class CallerAuthInterceptor implements ServerInterceptor {
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-    Optional<String> node;
+    Optional<Caller> caller;
     try {
-      node = authenticator.nodeFor(headers);
+      caller = authenticator.callerFor(headers);
     } catch (RuntimeException e) {
-      node = Optional.empty();
+      caller = Optional.empty();
     }
-    if (node.isEmpty()) {
+    if (caller.isEmpty()) {
       call.close(
           Status.UNAUTHENTICATED.withDescription(
               "missing or unknown bearer token in the authorization header"),
           new Metadata());
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(
-        Context.current().withValue(NODE, node.get()), call, headers, next);
+    Context context =
+        caller.get().isNode()
+            ? Context.current().withValue(NODE, caller.get().node())
+            : Context.current().withValue(SERVICE_ACCOUNT, caller.get().serviceAccount());
+    return Contexts.interceptCall(context, call, headers, next);
   }
 }

@@ -12,4 +12,12 @@ public interface CallerAuthenticator {
 
   /** The authenticated node name, or empty if the caller could not be authenticated. */
   Optional<String> nodeFor(Metadata headers);
+
+  /**
+   * The authenticated caller: a node, or (for authenticators that accept them) a workload's service
+   * account. The default knows only nodes.
+   */
+  default Optional<Caller> callerFor(Metadata headers) {
+    return nodeFor(headers).map(Caller::node);
+  }
 }

@@ -41,12 +41,13 @@ public final class TokenReviewAuthenticator implements CallerAuthenticator {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
-  private record Verdict(Optional<String> node, Instant until) {}
+  private record Verdict(Optional<Caller> caller, Instant until) {}
 
   private final KubernetesClient client;
   private final String audience;
   private final Set<String> trustedAccounts;
   private final Clock clock;
+  private final boolean workloadCallers;
   private final Map<String, Verdict> cache = new ConcurrentHashMap<>();
 
   /**
@@ -55,14 +56,34 @@ public final class TokenReviewAuthenticator implements CallerAuthenticator {
    */
   public TokenReviewAuthenticator(
       KubernetesClient client, String audience, Set<String> trustedAccounts, Clock clock) {
+    this(client, audience, trustedAccounts, clock, false);
+  }
+
+  /**
+   * @param workloadCallers also accept tokens of other service accounts as workloads acting for
+   *     themselves ({@link Caller#serviceAccount}; waypoint pods), which the CA lets have only
+   *     their own identity and the waypoint ADS only their own Gateway's configuration
+   */
+  public TokenReviewAuthenticator(
+      KubernetesClient client,
+      String audience,
+      Set<String> trustedAccounts,
+      Clock clock,
+      boolean workloadCallers) {
     this.client = client;
     this.audience = audience;
     this.trustedAccounts = Set.copyOf(trustedAccounts);
     this.clock = clock;
+    this.workloadCallers = workloadCallers;
   }
 
   @Override
   public Optional<String> nodeFor(Metadata headers) {
+    return callerFor(headers).filter(Caller::isNode).map(Caller::node);
+  }
+
+  @Override
+  public Optional<Caller> callerFor(Metadata headers) {
     String header = headers.get(AUTHORIZATION);
     if (header == null || !header.startsWith("Bearer ")) {
       return Optional.empty();
@@ -75,9 +96,9 @@ public final class TokenReviewAuthenticator implements CallerAuthenticator {
     Instant now = clock.instant();
     Verdict cached = cache.get(key);
     if (cached != null && now.isBefore(cached.until())) {
-      return cached.node();
+      return cached.caller();
     }
-    Optional<String> node = review(token, key);
+    Optional<Caller> node = review(token, key);
     if (cache.size() >= MAX_CACHE) {
       cache.clear(); // bounded: a flood of distinct tokens only costs reviews
     }
@@ -85,7 +106,7 @@ public final class TokenReviewAuthenticator implements CallerAuthenticator {
     return node;
   }
 
-  private Optional<String> review(String token, String key) {
+  private Optional<Caller> review(String token, String key) {
     String who = "token sha256:" + key.substring(0, 12);
     TokenReview result;
     try {
@@ -114,6 +135,9 @@ public final class TokenReviewAuthenticator implements CallerAuthenticator {
     }
     String username = status.getUser() == null ? null : status.getUser().getUsername();
     String account = serviceAccount(username);
+    if (account != null && workloadCallers && !trustedAccounts.contains(account)) {
+      return Optional.of(Caller.serviceAccount(account));
+    }
     if (account == null || !trustedAccounts.contains(account)) {
       log.warn(
           "CA caller refused: {} is {}, not one of the node accounts {}",
@@ -132,7 +156,7 @@ public final class TokenReviewAuthenticator implements CallerAuthenticator {
           NODE_NAME_EXTRA);
       return Optional.empty();
     }
-    return Optional.of(nodes.get(0));
+    return Optional.of(Caller.node(nodes.get(0)));
   }
 
   /** {@code system:serviceaccount:<ns>:<name>} as {@code <ns>/<name>}, else null. */

@@ -4,6 +4,7 @@ import dev.ambient.controller.ca.CaCommand;
 import dev.ambient.controller.demo.DemoCommand;
 import dev.ambient.controller.install.InstallCommand;
 import dev.ambient.controller.server.ControllerCommand;
+import dev.ambient.controller.waypoint.agent.WaypointCommand;
 import dev.ambient.netlab.NetLabCommand;
 import dev.ambient.ztunnel.app.ZtunnelCommand;
 import dev.ambient.ztunnel.cni.CniCommand;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
       CaCommand.class,
       ControllerCommand.class,
       ZtunnelCommand.class,
+      WaypointCommand.class,
       CniCommand.class,
       NetLabCommand.class,
       InstallCommand.class,

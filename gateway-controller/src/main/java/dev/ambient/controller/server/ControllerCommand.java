@@ -183,7 +183,12 @@ public final class ControllerCommand implements Callable<Integer> {
                 kubeClient == null
                     ? ca.tokens()
                     : new TokenReviewAuthenticator(
-                        kubeClient, tokenAudience, Set.copyOf(nodeAccounts), Clock.systemUTC()));
+                        kubeClient,
+                        tokenAudience,
+                        Set.copyOf(nodeAccounts),
+                        Clock.systemUTC(),
+                        // Waypoint pods ask the CA for their own identity with their own token.
+                        true));
         ca.describe(out);
       } catch (CaStateException
           | IllegalArgumentException

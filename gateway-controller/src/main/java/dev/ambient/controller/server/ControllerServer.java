@@ -4,6 +4,7 @@ import dev.ambient.controller.ca.CaServer;
 import dev.ambient.controller.ca.CallerAuthenticator;
 import dev.ambient.controller.ca.CertificateAuthority;
 import dev.ambient.controller.ca.NodeAuthorizer;
+import dev.ambient.controller.waypoint.xds.WaypointDiscovery;
 import dev.ambient.controller.xds.DeltaAdsService;
 import dev.ambient.controller.xds.MeshSnapshotFeed;
 import dev.ambient.controller.xds.PlaintextXdsServer;
@@ -60,9 +61,24 @@ public final class ControllerServer implements AutoCloseable {
       CertificateAuthority ca,
       CallerAuthenticator authenticator)
       throws Exception {
+    return start(settings, source, ca, authenticator, null);
+  }
+
+  /**
+   * As {@link #start(Settings, SnapshotSource, CertificateAuthority, CallerAuthenticator)}, also
+   * serving the waypoint ADS (state-of-the-world, for waypoint pods' Envoys) on the TLS port beside
+   * workload discovery (delta). The caller owns {@code waypoints} (may be null: none).
+   */
+  public static ControllerServer start(
+      Settings settings,
+      SnapshotSource source,
+      CertificateAuthority ca,
+      CallerAuthenticator authenticator,
+      WaypointDiscovery waypoints)
+      throws Exception {
     ControllerServer server = new ControllerServer(source);
     try {
-      server.startAll(settings, ca, authenticator);
+      server.startAll(settings, ca, authenticator, waypoints);
       return server;
     } catch (Exception e) {
       server.close();
@@ -71,12 +87,18 @@ public final class ControllerServer implements AutoCloseable {
   }
 
   private void startAll(
-      Settings settings, CertificateAuthority ca, CallerAuthenticator authenticator)
+      Settings settings,
+      CertificateAuthority ca,
+      CallerAuthenticator authenticator,
+      WaypointDiscovery waypoints)
       throws Exception {
     MeshSnapshotFeed.connect(source, snapshots);
     ads = new DeltaAdsService(snapshots, pushes);
     tls = new CaServer(settings.listen(), ca, new NodeAuthorizer(source::current), authenticator);
-    tls.addService(ads.bindService());
+    tls.addService(
+        waypoints == null
+            ? ads.bindService()
+            : new CombinedAdsService(waypoints.service(), ads).bindService());
     tls.start();
     if (settings.plaintext() != null) {
       plain =

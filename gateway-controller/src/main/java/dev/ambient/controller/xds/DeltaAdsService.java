@@ -45,6 +45,26 @@ public final class DeltaAdsService
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> responses) {
     String node = CallerAuthInterceptor.NODE.get();
+    if (node == null && CallerAuthInterceptor.SERVICE_ACCOUNT.get() != null) {
+      // A workload's own token (a waypoint pod) is not a node's: workload discovery is for nodes.
+      responses.onError(
+          io.grpc.Status.PERMISSION_DENIED
+              .withDescription(
+                  "service account "
+                      + CallerAuthInterceptor.SERVICE_ACCOUNT.get()
+                      + " is not a node: workload discovery is for node proxies")
+              .asException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(DeltaDiscoveryRequest value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
     DeltaAdsStream stream =
         new DeltaAdsStream(
             "wds-" + streamIds.incrementAndGet(),

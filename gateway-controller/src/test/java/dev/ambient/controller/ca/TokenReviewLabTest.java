@@ -102,6 +102,21 @@ class TokenReviewLabTest {
       assertThat(auth.nodeFor(bearer("not-a-jwt"))).isEmpty();
       assertThat(auth.nodeFor(new Metadata())).isEmpty();
 
+      // With workload callers on (cluster mode, for waypoint pods): another account's token is
+      // that account acting for itself, never a node; the node account is still a node.
+      var workloads =
+          new TokenReviewAuthenticator(
+              client,
+              TokenReviewAuthenticator.DEFAULT_AUDIENCE,
+              Set.of("istio-system/ztunnel"),
+              Clock.systemUTC(),
+              true);
+      assertThat(workloads.callerFor(bearer(impostorToken)))
+          .contains(Caller.serviceAccount("default/default"));
+      assertThat(workloads.nodeFor(bearer(impostorToken))).isEmpty();
+      assertThat(workloads.callerFor(bearer(caToken))).contains(Caller.node(node));
+      assertThat(workloads.callerFor(bearer(apiToken))).as("wrong audience").isEmpty();
+
       // A pod-bound token dies with its pod.
       lab.k("-n", "istio-system", "delete", "pod", "ztunnel-probe", "--wait=true");
       assertThat(authenticator(client).nodeFor(bearer(caToken))).isEmpty();

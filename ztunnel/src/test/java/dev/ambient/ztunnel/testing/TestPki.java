@@ -63,6 +63,11 @@ public final class TestPki {
     return root;
   }
 
+  /** The root's key, for tests that run a real CA signing under this PKI's root. */
+  public java.security.PrivateKey rootKey() {
+    return rootKey.getPrivate();
+  }
+
   public SpiffeId identity(String namespace, String serviceAccount) {
     return SpiffeId.of(trustDomain, namespace, serviceAccount);
   }

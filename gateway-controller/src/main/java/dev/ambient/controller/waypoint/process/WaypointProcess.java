@@ -40,6 +40,19 @@ public final class WaypointProcess implements AutoCloseable {
   public static WaypointProcess start(
       Path envoy, Path workDir, String nodeId, InetSocketAddress ads, String token)
       throws IOException {
+    return start(
+        envoy,
+        workDir,
+        nodeId,
+        WaypointBootstrap.json(WaypointBootstrap.build(nodeId, ads, token)));
+  }
+
+  /**
+   * Starts Envoy with a bootstrap made elsewhere (the waypoint agent's), written owner-only into
+   * the work directory as for {@link #start(Path, Path, String, InetSocketAddress, String)}.
+   */
+  public static WaypointProcess start(Path envoy, Path workDir, String nodeId, String bootstrapJson)
+      throws IOException {
     Files.createDirectories(workDir);
     Path bootstrap = workDir.resolve("bootstrap.json");
     Files.deleteIfExists(bootstrap);
@@ -47,10 +60,7 @@ public final class WaypointProcess implements AutoCloseable {
         bootstrap,
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(
-        bootstrap,
-        WaypointBootstrap.json(WaypointBootstrap.build(nodeId, ads, token)),
-        StandardCharsets.UTF_8,
-        StandardOpenOption.TRUNCATE_EXISTING);
+        bootstrap, bootstrapJson, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
     Path adminFile = workDir.resolve("admin-address");
     Files.deleteIfExists(adminFile);
     List<String> cmd =
@@ -82,6 +92,15 @@ public final class WaypointProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Waits for Envoy to exit; returns its exit code. */
+  public int waitFor() throws InterruptedException {
+    return process.waitFor();
+  }
+
+  public long pid() {
+    return process.pid();
   }
 
   public Path log() {

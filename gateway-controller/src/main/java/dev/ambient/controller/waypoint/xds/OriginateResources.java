@@ -117,6 +117,11 @@ final class OriginateResources {
 
   /** HBONE to the original destination's IP on 15008: HTTP/2 CONNECT over mTLS. */
   static Cluster originateCluster(String trustDomain) {
+    return originateCluster(trustDomain, false);
+  }
+
+  /** As {@link #originateCluster(String)}, its certificate from the pod's agent if asked. */
+  static Cluster originateCluster(String trustDomain, boolean agentSds) {
     io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions h2 =
         io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
             .setCommonHttpProtocolOptions(
@@ -137,7 +142,7 @@ final class OriginateResources {
         .setConnectTimeout(CONNECT_TIMEOUT)
         .putTypedExtensionProtocolOptions(
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", Protos.any(h2))
-        .setTransportSocket(WaypointTls.upstream(trustDomain))
+        .setTransportSocket(WaypointTls.upstream(trustDomain, agentSds))
         .build();
   }
 

@@ -37,6 +37,25 @@ final class Protos {
     return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(ads()).build();
   }
 
+  /** A secret from the waypoint agent's local SDS server ({@link AgentSds#CLUSTER}). */
+  static SdsSecretConfig agentSds(String name) {
+    ConfigSource agent =
+        ConfigSource.newBuilder()
+            .setApiConfigSource(
+                io.envoyproxy.envoy.config.core.v3.ApiConfigSource.newBuilder()
+                    .setApiType(io.envoyproxy.envoy.config.core.v3.ApiConfigSource.ApiType.GRPC)
+                    .setTransportApiVersion(ApiVersion.V3)
+                    .addGrpcServices(
+                        io.envoyproxy.envoy.config.core.v3.GrpcService.newBuilder()
+                            .setEnvoyGrpc(
+                                io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc
+                                    .newBuilder()
+                                    .setClusterName(AgentSds.CLUSTER))))
+            .setResourceApiVersion(ApiVersion.V3)
+            .build();
+    return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(agent).build();
+  }
+
   static Address socket(InetAddress ip, int port) {
     return Address.newBuilder()
         .setSocketAddress(

@@ -24,9 +24,29 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
  * destination and the client's SPIFFE ID kept in filter state for L7 policy.
  */
 final class TerminateListener {
+  static final java.net.InetAddress ANY = anyIpv4();
+
   private TerminateListener() {}
 
+  private static java.net.InetAddress anyIpv4() {
+    try {
+      return java.net.InetAddress.getByAddress(new byte[4]);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static Listener build(WaypointModel model) {
+    return build(model, null);
+  }
+
+  /**
+   * @param podBind pod mode when set: bind this address (0.0.0.0, every address of the pod's own
+   *     network namespace, whose IP may not be known before it starts) and take the certificate
+   *     from the agent's SDS; null: local mode, the waypoint's address and SDS over ADS
+   */
+  static Listener build(WaypointModel model, java.net.InetAddress podBind) {
+    boolean pod = podBind != null;
     HttpConnectionManager hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(XdsNames.CONNECT_TERMINATE)
@@ -51,7 +71,7 @@ final class TerminateListener {
             .build();
     return Listener.newBuilder()
         .setName(XdsNames.CONNECT_TERMINATE)
-        .setAddress(Protos.socket(model.address(), XdsNames.HBONE_PORT))
+        .setAddress(Protos.socket(pod ? podBind : model.address(), XdsNames.HBONE_PORT))
         // Few, long-lived tunnels; everything behind them runs on the accepting worker.
         .setConnectionBalanceConfig(
             io.envoyproxy.envoy.config.listener.v3.Listener.ConnectionBalanceConfig.newBuilder()
@@ -60,7 +80,7 @@ final class TerminateListener {
                         .ExactBalance.getDefaultInstance()))
         .addFilterChains(
             FilterChain.newBuilder()
-                .setTransportSocket(WaypointTls.downstream(model.trustDomain()))
+                .setTransportSocket(WaypointTls.downstream(model.trustDomain(), pod))
                 .addFilters(
                     Filter.newBuilder()
                         .setName("envoy.filters.network.http_connection_manager")

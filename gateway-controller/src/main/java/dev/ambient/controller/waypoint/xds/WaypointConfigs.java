@@ -147,7 +147,10 @@ final class WaypointConfigs {
   }
 
   private static Set<XdsType> required(WaypointResources r) {
-    Set<XdsType> out = EnumSet.of(XdsType.CLUSTER, XdsType.LISTENER, XdsType.SECRET);
+    Set<XdsType> out = EnumSet.of(XdsType.CLUSTER, XdsType.LISTENER);
+    if (!r.secrets().isEmpty()) {
+      out.add(XdsType.SECRET); // pod mode: secrets come from the agent, not over ADS
+    }
     if (!r.endpoints().isEmpty()) {
       out.add(XdsType.ENDPOINT);
     }

@@ -32,11 +32,36 @@ public record WaypointResources(
     secrets = List.copyOf(secrets);
   }
 
+  /** Local mode: the controller-made certificate and key go to Envoy as SDS secrets over ADS. */
   public static WaypointResources of(WaypointModel model, WorkloadCertificate certificate) {
+    return build(model, null, WaypointSecrets.build(certificate));
+  }
+
+  /**
+   * Pod mode: the waypoint runs in its own pod whose agent ({@code mesh waypoint run}) makes the
+   * key and serves the certificate over its local SDS ({@link AgentSds}); these resources only
+   * refer to it and hold no secret. The HBONE listener binds 0.0.0.0:15008 in the pod's network
+   * namespace.
+   */
+  public static WaypointResources forPod(WaypointModel model) {
+    return forPod(model, TerminateListener.ANY);
+  }
+
+  /**
+   * Pod mode with the HBONE listener on {@code bind} instead of 0.0.0.0 (tests that run the pod's
+   * Envoy beside other proxies on one loopback, where a wildcard 15008 would collide).
+   */
+  public static WaypointResources forPod(WaypointModel model, java.net.InetAddress bind) {
+    return build(model, bind, List.of());
+  }
+
+  private static WaypointResources build(
+      WaypointModel model, java.net.InetAddress podBind, List<Secret> secrets) {
+    boolean pod = podBind != null;
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
     clusters.add(OriginateResources.mainInternalCluster());
-    clusters.add(OriginateResources.originateCluster(model.trustDomain()));
+    clusters.add(OriginateResources.originateCluster(model.trustDomain(), pod));
     for (Backend b : model.backends()) {
       clusters.add(OriginateResources.backendCluster(b));
       endpoints.add(OriginateResources.endpoints(b));
@@ -49,11 +74,10 @@ public record WaypointResources(
     }
     List<Listener> listeners =
         List.of(
-            TerminateListener.build(model),
+            TerminateListener.build(model, podBind),
             MainInternalListener.build(model),
             OriginateResources.originateListener());
-    return new WaypointResources(
-        clusters, endpoints, listeners, routes, WaypointSecrets.build(certificate));
+    return new WaypointResources(clusters, endpoints, listeners, routes, secrets);
   }
 
   /** The same resources with one route table replaced (by name); for callers that edit routes. */

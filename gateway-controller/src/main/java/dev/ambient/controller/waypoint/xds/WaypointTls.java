@@ -11,20 +11,21 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 
 /**
  * HBONE's TLS on both sides: TLS 1.3 only, ALPN h2, the waypoint's certificate and the mesh trust
- * bundle from SDS, and a peer that must carry a SPIFFE URI SAN of our trust domain (the exact
- * identity per endpoint is added upstream through filter state).
+ * bundle from SDS (over ADS in local mode, from the pod's agent in pod mode), and a peer that must
+ * carry a SPIFFE URI SAN of our trust domain (the exact identity per endpoint is added upstream
+ * through filter state).
  */
 final class WaypointTls {
   private WaypointTls() {}
 
-  private static CommonTlsContext common(String trustDomain) {
+  private static CommonTlsContext common(String trustDomain, boolean agentSds) {
     return CommonTlsContext.newBuilder()
         .setTlsParams(
             TlsParameters.newBuilder()
                 .setTlsMinimumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3)
                 .setTlsMaximumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3))
         .addAlpnProtocols("h2")
-        .addTlsCertificateSdsSecretConfigs(Protos.sds(XdsNames.CERT_SECRET))
+        .addTlsCertificateSdsSecretConfigs(secret(XdsNames.CERT_SECRET, agentSds))
         .setCombinedValidationContext(
             CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
                 .setDefaultValidationContext(
@@ -35,15 +36,21 @@ final class WaypointTls {
                                 .setMatcher(
                                     StringMatcher.newBuilder()
                                         .setPrefix("spiffe://" + trustDomain + "/"))))
-                .setValidationContextSdsSecretConfig(Protos.sds(XdsNames.BUNDLE_SECRET)))
+                .setValidationContextSdsSecretConfig(secret(XdsNames.BUNDLE_SECRET, agentSds)))
         .build();
   }
 
+  /** Over ADS from the controller (local mode), or from the pod's agent (pod mode). */
+  private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig secret(
+      String name, boolean agentSds) {
+    return agentSds ? Protos.agentSds(name) : Protos.sds(name);
+  }
+
   /** 15008: a client certificate is required and verified (fail closed). */
-  static TransportSocket downstream(String trustDomain) {
+  static TransportSocket downstream(String trustDomain, boolean agentSds) {
     DownstreamTlsContext ctx =
         DownstreamTlsContext.newBuilder()
-            .setCommonTlsContext(common(trustDomain))
+            .setCommonTlsContext(common(trustDomain, agentSds))
             .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true))
             .build();
     return TransportSocket.newBuilder()
@@ -52,9 +59,9 @@ final class WaypointTls {
         .build();
   }
 
-  static TransportSocket upstream(String trustDomain) {
+  static TransportSocket upstream(String trustDomain, boolean agentSds) {
     UpstreamTlsContext ctx =
-        UpstreamTlsContext.newBuilder().setCommonTlsContext(common(trustDomain)).build();
+        UpstreamTlsContext.newBuilder().setCommonTlsContext(common(trustDomain, agentSds)).build();
     return TransportSocket.newBuilder()
         .setName("envoy.transport_sockets.tls")
         .setTypedConfig(Protos.any(ctx))

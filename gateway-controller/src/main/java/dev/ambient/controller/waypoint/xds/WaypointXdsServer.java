@@ -1,12 +1,5 @@
 package dev.ambient.controller.waypoint.xds;
 
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
-import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
-import io.envoyproxy.controlplane.server.V3DiscoveryServer;
-import io.envoyproxy.controlplane.server.exception.RequestException;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -19,29 +12,28 @@ import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * State-of-the-world ADS for waypoint Envoys (java-control-plane's {@link V3DiscoveryServer} over a
- * {@link SimpleCache} keyed by node id), on a gRPC port of its own: the controller's 15012 already
- * serves {@code AggregatedDiscoveryService} (delta WDS for ztunnels), and one gRPC server cannot
- * host two implementations of one service.
+ * The local (in-process) mode's waypoint ADS: {@link WaypointDiscovery} on a gRPC port of its own,
+ * where each caller must present the bearer token issued for its node by {@link #register} (Envoy
+ * sends it as gRPC initial metadata from its bootstrap file, which is written 0600), and the node
+ * id it claims must be that node. In a cluster the same discovery is served on the controller's
+ * 15012 instead (see {@code server.CombinedAdsService}).
  *
- * <p>The stream carries the waypoint's private key, so every caller must present the bearer token
- * issued for its node by {@link #register} (Envoy sends it as gRPC initial metadata from its
- * bootstrap file, which is written 0600), and the node id it claims must be that node.
+ * <p>In local mode the stream carries the waypoint's private key (the controller made it), which is
+ * why the port is loopback-only and token-protected.
  */
-public final class WaypointXdsServer implements AutoCloseable {
+public final class WaypointXdsServer implements WaypointConfigSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WaypointXdsServer.class);
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -49,32 +41,21 @@ public final class WaypointXdsServer implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Server server;
-  private final WaypointConfigs configs;
+  private final WaypointDiscovery discovery;
   private final Map<String, String> tokens = new ConcurrentHashMap<>();
-  private final Map<Long, String> streamNodes = new ConcurrentHashMap<>();
-  private final Map<String, Sent> sent = new ConcurrentHashMap<>();
-  // ACK/NACK bookkeeping and rollbacks run off gRPC's threads, one at a time, in arrival order.
-  private final ExecutorService events =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "waypoint-xds-events");
-            t.setDaemon(true);
-            return t;
-          });
-
-  /** What a response nonce stood for on a stream. */
-  private record Sent(String node, String typeUrl, String version) {}
 
   private WaypointXdsServer(InetSocketAddress listen) throws IOException {
-    SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
-    this.configs = new WaypointConfigs(cache);
-    V3DiscoveryServer discovery = new V3DiscoveryServer(new Callbacks(), cache);
+    this.discovery =
+        new WaypointDiscovery(
+            CALLER,
+            (caller, node) ->
+                caller.equals(node)
+                    ? Optional.empty()
+                    : Optional.of("the token is not for this node id"));
     this.server =
         NettyServerBuilder.forAddress(listen)
             .maxInboundMessageSize(4 * 1024 * 1024)
-            .addService(
-                ServerInterceptors.intercept(
-                    discovery.getAggregatedDiscoveryServiceImpl(), new TokenCheck()))
+            .addService(ServerInterceptors.intercept(discovery.service(), new TokenCheck()))
             .build()
             .start();
     LOG.info(
@@ -101,25 +82,26 @@ public final class WaypointXdsServer implements AutoCloseable {
   }
 
   /** Serves a new configuration to the node; returns its version. */
+  @Override
   public String publish(String node, WaypointResources resources) {
-    return configs.publish(node, resources);
+    return discovery.publish(node, resources);
   }
 
   /** The version being served to the node (after a rollback, the re-served accepted one). */
   public String currentVersion(String node) {
-    return configs.currentVersion(node);
+    return discovery.currentVersion(node);
   }
 
   /** The last version Envoy accepted for every type it carries, or null. */
   public String acceptedVersion(String node) {
-    return configs.acceptedVersion(node);
+    return discovery.acceptedVersion(node);
   }
 
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
-    events.shutdownNow();
+    discovery.close();
   }
 
   private final class TokenCheck implements ServerInterceptor {
@@ -143,107 +125,13 @@ public final class WaypointXdsServer implements AutoCloseable {
     /** Constant-time comparison over all tokens: the map lookup alone would leak timing. */
     private String lookup(String presented) {
       String found = null;
-      byte[] p = presented.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] p = presented.getBytes(StandardCharsets.US_ASCII);
       for (Map.Entry<String, String> e : tokens.entrySet()) {
-        if (MessageDigest.isEqual(
-            p, e.getKey().getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+        if (MessageDigest.isEqual(p, e.getKey().getBytes(StandardCharsets.US_ASCII))) {
           found = e.getValue();
         }
       }
       return found;
-    }
-  }
-
-  private final class Callbacks implements DiscoveryServerCallbacks {
-    @Override
-    public void onStreamOpen(long streamId, String typeUrl) throws RequestException {
-      String caller = CALLER.get();
-      if (caller == null) {
-        throw new RequestException(Status.UNAUTHENTICATED.withDescription("no caller"));
-      }
-      streamNodes.put(streamId, caller);
-    }
-
-    @Override
-    public void onStreamClose(long streamId, String typeUrl) {
-      forget(streamId);
-    }
-
-    @Override
-    public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
-      LOG.debug("waypoint ADS stream {} closed: {}", streamId, error.toString());
-      forget(streamId);
-    }
-
-    private void forget(long streamId) {
-      streamNodes.remove(streamId);
-      sent.keySet().removeIf(k -> k.startsWith(streamId + "/"));
-    }
-
-    @Override
-    public void onV3StreamRequest(long streamId, DiscoveryRequest request) throws RequestException {
-      String node = streamNodes.get(streamId);
-      if (node == null) {
-        throw new RequestException(Status.UNAUTHENTICATED.withDescription("unknown stream"));
-      }
-      if (request.hasNode() && !request.getNode().getId().equals(node)) {
-        LOG.warn(
-            "waypoint ADS stream {}: token of {} used for node {}",
-            streamId,
-            node,
-            request.getNode().getId());
-        throw new RequestException(
-            Status.PERMISSION_DENIED.withDescription("the token is not for this node id"));
-      }
-      String nonce = request.getResponseNonce();
-      if (nonce.isEmpty()) {
-        return; // a subscription, not an answer
-      }
-      Sent answered = sent.remove(streamId + "/" + nonce);
-      if (request.hasErrorDetail()) {
-        String rejected = answered == null ? null : answered.version();
-        events.execute(() -> nack(node, streamId, request, rejected));
-      } else {
-        String type = request.getTypeUrl();
-        String version = request.getVersionInfo();
-        events.execute(() -> configs.onAck(node, type, version));
-      }
-    }
-
-    private void nack(String node, long streamId, DiscoveryRequest request, String rejected) {
-      List<String> changed =
-          rejected == null ? null : configs.changedNames(node, rejected, request.getTypeUrl());
-      Object names = changed == null ? "unknown: version no longer served" : changed;
-      LOG.error(
-          "waypoint NACK from node {} (stream {}): type {} version {} (changed resources {}); Envoy"
-              + " keeps version {}: code {}: \"{}\"",
-          node,
-          streamId,
-          request.getTypeUrl(),
-          rejected,
-          names,
-          request.getVersionInfo(),
-          request.getErrorDetail().getCode(),
-          request.getErrorDetail().getMessage());
-      configs.onNack(node, rejected);
-    }
-
-    @Override
-    public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request)
-        throws RequestException {
-      throw new RequestException(
-          Status.UNIMPLEMENTED.withDescription("waypoints use state-of-the-world ADS"));
-    }
-
-    @Override
-    public void onV3StreamResponse(
-        long streamId, DiscoveryRequest request, DiscoveryResponse response) {
-      String node = streamNodes.get(streamId);
-      if (node != null) {
-        sent.put(
-            streamId + "/" + response.getNonce(),
-            new Sent(node, response.getTypeUrl(), response.getVersionInfo()));
-      }
     }
   }
 }
