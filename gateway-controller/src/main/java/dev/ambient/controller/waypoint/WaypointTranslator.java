@@ -6,6 +6,7 @@ import dev.ambient.api.model.Service;
 import dev.ambient.api.model.ServicePort;
 import dev.ambient.api.model.TunnelProtocol;
 import dev.ambient.api.model.Workload;
+import dev.ambient.controller.waypoint.authz.WaypointPolicies;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +45,22 @@ public final class WaypointTranslator {
       String waypointUid,
       ProtocolPolicy protocols,
       Map<BackendRef, List<RouteRule>> routes) {
+    return translate(state, waypointUid, protocols, routes, WaypointPolicies.NONE);
+  }
+
+  /**
+   * @param routes route tables from HTTPRoutes ({@link RouteTables}); a service port without a
+   *     table routes to itself
+   * @param policies the waypoint's AuthorizationPolicies ({@link
+   *     dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator}); each service listener
+   *     enforces the waypoint-wide ones and its service's
+   */
+  public static WaypointModel translate(
+      MeshState state,
+      String waypointUid,
+      ProtocolPolicy protocols,
+      Map<BackendRef, List<RouteRule>> routes,
+      WaypointPolicies policies) {
     Workload waypoint = state.workloadByUid(waypointUid);
     if (waypoint == null) {
       throw new IllegalArgumentException(
@@ -71,11 +88,13 @@ public final class WaypointTranslator {
             }
           }
         }
+        var enforced = policies.forService(service.resourceName());
         for (InetAddress vip : service.vips()) {
           listeners.add(
-              protocol == ServiceProtocol.TCP
-                  ? ServiceListener.tcp(vip, self)
-                  : ServiceListener.http(vip, self, table));
+              (protocol == ServiceProtocol.TCP
+                      ? ServiceListener.tcp(vip, self)
+                      : ServiceListener.http(vip, self, table))
+                  .withPolicies(enforced));
         }
       }
     }
