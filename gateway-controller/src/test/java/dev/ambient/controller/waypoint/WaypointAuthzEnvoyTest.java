@@ -80,12 +80,16 @@ class WaypointAuthzEnvoyTest {
         GenericKubernetesResource.class);
   }
 
-  /** Translates the policies for the fixture's waypoint and publishes the model with them. */
+  /** Translates valid policies for the fixture's waypoint and publishes the model with them. */
   private void publish(GenericKubernetesResource... policies) throws Exception {
+    assertThat(publishAny(policies).problems()).isEmpty();
+  }
+
+  /** As {@link #publish}, returning the translation (with its problems). */
+  private WaypointPolicies publishAny(GenericKubernetesResource... policies) throws Exception {
     WaypointPolicies translated =
         WaypointPolicyTranslator.translate(
             List.of(policies), "default", "waypoint", WaypointPolicyTranslator.Settings.DEFAULT);
-    assertThat(translated.problems()).isEmpty();
     WaypointModel model =
         WaypointTranslator.translate(
             f.state,
@@ -95,6 +99,7 @@ class WaypointAuthzEnvoyTest {
             Map.of(),
             translated);
     f.publishAndWait(f.resources(model));
+    return translated;
   }
 
   /** Another client workload on node A, with its own identity ({@code client2-sa}). */
@@ -133,6 +138,52 @@ class WaypointAuthzEnvoyTest {
 
     Http1.Response other = Http1.get(f.connect(f.badVip, 80), "bad", "/admin");
     assertThat(other.status()).as("a Service target is that service only").isEqualTo(200);
+  }
+
+  @Test
+  void denyWinsOverAllowAndAuditNeverDecides() throws Exception {
+    String client = f.pair.client.identity().uri().substring("spiffe://".length());
+    publish(
+        policy(
+            "allow-client",
+            "  targetRefs: [{kind: Service, name: echo}]\n"
+                + "  rules: [{from: [{source: {principals: ['"
+                + client
+                + "']}}]}]"),
+        policy(
+            "deny-admin",
+            "  targetRefs: [{kind: Service, name: echo}]\n"
+                + "  action: DENY\n"
+                + "  rules: [{from: [{source: {principals: ['"
+                + client
+                + "']}}], to: [{operation: {paths: ['/admin*']}}]}]"),
+        policy(
+            "audit-all",
+            "  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: waypoint}]\n"
+                + "  action: AUDIT\n"
+                + "  rules: [{}]"));
+
+    Socket s = f.connect(f.vip, 80);
+    assertThat(Http1.get(s, "echo", "/admin/panel").status()).isEqualTo(403);
+    assertThat(Http1.get(s, "echo", "/home").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aCustomPolicyFailsClosedForItsTargetOnly() throws Exception {
+    WaypointPolicies translated =
+        publishAny(
+            policy(
+                "ext",
+                "  targetRefs: [{kind: Service, name: bad}]\n"
+                    + "  action: CUSTOM\n"
+                    + "  provider: {name: my-ext-authz}\n"
+                    + "  rules: [{to: [{operation: {paths: ['/secured']}}]}]"));
+    assertThat(translated.problems()).anyMatch(p -> p.contains("default/ext: spec.action: CUSTOM"));
+
+    assertThat(Http1.get(f.connect(f.badVip, 80), "bad", "/open").status())
+        .as("everything of the CUSTOM policy's target is denied")
+        .isEqualTo(403);
+    assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/open").status()).isEqualTo(200);
   }
 
   @Test
