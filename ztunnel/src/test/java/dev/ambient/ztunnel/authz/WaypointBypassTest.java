@@ -87,6 +87,23 @@ class WaypointBypassTest {
   }
 
   @Test
+  void theImplicitPolicyCrossesWdsAsIstioNamesIt() throws Exception {
+    MeshState state = state(ImplicitWaypointPolicies.apply(config));
+    var wds = dev.ambient.api.wds.WorkloadProtos.toProtos(state);
+    assertThat(wds.authorizations())
+        .extracting(a -> a.getNamespace() + "/" + a.getName())
+        .containsExactly("default/istio_allow_waypoint_default_waypoint");
+
+    MeshState decoded =
+        state(
+            dev.ambient.api.wds.WorkloadProtos.toMeshConfig(wds.addresses(), wds.authorizations()));
+    assertThat(decoded.policiesFor(decoded.workloadByUid(pair.server.uid())))
+        .extracting(AuthorizationPolicy::name)
+        .containsExactly("istio_allow_waypoint_default_waypoint");
+    assertThat(decoded.policiesFor(decoded.workloadByUid(pair.client.uid()))).isEmpty();
+  }
+
+  @Test
   void aClientBypassingTheWaypointIsRefusedAndTheWaypointIsAdmitted() throws Exception {
     MeshState state = state(ImplicitWaypointPolicies.apply(config));
     pair.a.apply(state);
