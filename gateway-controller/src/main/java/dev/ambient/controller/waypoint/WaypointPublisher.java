@@ -1,10 +1,12 @@
 package dev.ambient.controller.waypoint;
 
 import dev.ambient.api.model.MeshState;
+import dev.ambient.controller.waypoint.authz.WaypointPolicies;
 import dev.ambient.controller.waypoint.xds.WaypointResources;
 import dev.ambient.controller.waypoint.xds.WaypointXdsServer;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import java.time.Clock;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +41,17 @@ public final class WaypointPublisher {
 
   /** Applies a snapshot; returns the version served, or null when nothing was published. */
   public synchronized String apply(MeshState state) {
+    return apply(state, WaypointPolicies.NONE);
+  }
+
+  /**
+   * Applies a snapshot with the waypoint's AuthorizationPolicies; a policy change alone publishes a
+   * new version too.
+   */
+  public synchronized String apply(MeshState state, WaypointPolicies policies) {
     WaypointModel model;
     try {
-      model = WaypointTranslator.translate(state, waypointUid, protocols);
+      model = WaypointTranslator.translate(state, waypointUid, protocols, Map.of(), policies);
     } catch (IllegalArgumentException e) {
       LOG.error(
           "waypoint {}: mesh version {} not applied: {}",

@@ -187,6 +187,36 @@ class WaypointAuthzEnvoyTest {
   }
 
   @Test
+  void thePublisherAppliesAPolicyChangeAlone() throws Exception {
+    WaypointPublisher publisher =
+        new WaypointPublisher(
+            f.xds,
+            f.pair.pki::issue,
+            ProtocolPolicy.ALL_HTTP,
+            f.waypoint.uid(),
+            java.time.Clock.systemUTC());
+    String first = publisher.apply(f.state);
+    WaypointFixture.await(() -> first.equals(f.xds.acceptedVersion(f.node)), "version " + first);
+    assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/admin").status()).isEqualTo(200);
+
+    WaypointPolicies deny =
+        WaypointPolicyTranslator.translate(
+            List.of(
+                policy(
+                    "deny-admin",
+                    "  targetRefs: [{kind: Service, name: echo}]\n  action: DENY\n"
+                        + "  rules: [{to: [{operation: {paths: ['/admin']}}]}]")),
+            "default",
+            "waypoint",
+            WaypointPolicyTranslator.Settings.DEFAULT);
+    String second = publisher.apply(f.state, deny);
+    assertThat(second).as("same mesh, new policy: published").isNotNull();
+    WaypointFixture.await(() -> second.equals(f.xds.acceptedVersion(f.node)), "version " + second);
+    assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/admin").status()).isEqualTo(403);
+    assertThat(publisher.apply(f.state, deny)).as("nothing changed").isNull();
+  }
+
+  @Test
   void anAllowForOnePrincipalRefusesAnotherClientIdentity() throws Exception {
     Workload client2 = secondClient();
     publish(
