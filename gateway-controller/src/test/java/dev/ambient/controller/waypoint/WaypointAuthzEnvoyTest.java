@@ -246,12 +246,19 @@ class WaypointAuthzEnvoyTest {
             "  targetRefs: [{kind: Service, name: echo}]\n"
                 + "  rules:\n"
                 + "  - from: [{source: {namespaces: ['def*'], notPrincipals: ['*/sa/nobody']}}]\n"
-                + "    to: [{operation: {methods: [GET], notPaths: ['/private*']}}]\n"
+                + "    to: [{operation: {hosts: [Echo, '*.default.svc.cluster.local'], methods: [GET],"
+                + " notPaths: ['/private*']}}]\n"
                 + "    when: [{key: 'request.headers[user-agent]', values: ['wp-*']}]"));
 
     Socket s = f.connect(f.vip, 80);
     assertThat(Http1.get(s, "echo", "/public").status()).isEqualTo(200);
     assertThat(Http1.get(s, "echo", "/private/x").status()).isEqualTo(403);
+    assertThat(Http1.get(s, "ECHO:80", "/public").status())
+        .as("hosts compare case-insensitively, with or without a port")
+        .isEqualTo(200);
+    assertThat(Http1.get(s, "echo.default.svc.cluster.local:80", "/public").status())
+        .isEqualTo(200);
+    assertThat(Http1.get(s, "elsewhere", "/public").status()).isEqualTo(403);
   }
 
   @Test
