@@ -34,7 +34,7 @@ public record L7Source(
     notRemoteIpBlocks = List.copyOf(notRemoteIpBlocks);
   }
 
-  /** The part L4 (a TCP listener's network RBAC) can check: everything but request principals. */
+  /** Whether it needs request principals, which a TCP listener (L4) cannot check. */
   public boolean hasL7Fields() {
     return requestPrincipals;
   }
