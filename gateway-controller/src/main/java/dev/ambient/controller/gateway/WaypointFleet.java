@@ -2,17 +2,20 @@ package dev.ambient.controller.gateway;
 
 import dev.ambient.api.model.MeshState;
 import dev.ambient.api.spiffe.SpiffeId;
-import dev.ambient.controller.waypoint.BackendRef;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
-import dev.ambient.controller.waypoint.RouteRule;
 import dev.ambient.controller.waypoint.RouteTables;
 import dev.ambient.controller.waypoint.WaypointPublisher;
 import dev.ambient.controller.waypoint.WaypointTranslator;
+import dev.ambient.controller.waypoint.authz.WaypointPolicies;
+import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Keeps one {@link WaypointPublisher} per waypoint Gateway and every waypoint's Envoy configuration
  * following the mesh, the HTTPRoutes and the set of waypoints: level-triggered, each pass reads the
  * current inputs (never events) and applies them to every waypoint; pokes coalesce into one pass.
- * The route tables are computed once per pass for all waypoints.
+ * The route tables are computed once per pass for all waypoints; each waypoint enforces the
+ * AuthorizationPolicies that target its Gateway or its services.
  */
 public final class WaypointFleet implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WaypointFleet.class);
@@ -43,13 +47,14 @@ public final class WaypointFleet implements AutoCloseable {
   public record Inputs(
       Supplier<MeshState> mesh,
       Supplier<List<HTTPRoute>> routes,
+      Supplier<List<GenericKubernetesResource>> authorizationPolicies,
       Supplier<List<WaypointGateway>> gateways) {}
 
   private final Publishers publishers;
   private final Inputs inputs;
-  private final String trustDomain;
-  private final String clusterDomain;
+  private final WaypointPolicyTranslator.Settings policySettings;
   private final ProtocolPolicy protocols;
+  private final Set<String> reported = new HashSet<>();
   private final ScheduledExecutorService thread;
   private final Map<String, Running> running = new LinkedHashMap<>();
   private boolean pending;
@@ -59,13 +64,11 @@ public final class WaypointFleet implements AutoCloseable {
   public WaypointFleet(
       Publishers publishers,
       Inputs inputs,
-      String trustDomain,
-      String clusterDomain,
+      WaypointPolicyTranslator.Settings settings,
       ProtocolPolicy protocols) {
     this.publishers = publishers;
     this.inputs = inputs;
-    this.trustDomain = trustDomain;
-    this.clusterDomain = clusterDomain;
+    this.policySettings = settings;
     this.protocols = protocols;
     this.thread =
         Executors.newSingleThreadScheduledExecutor(
@@ -100,8 +103,11 @@ public final class WaypointFleet implements AutoCloseable {
     pending = false;
     try {
       MeshState mesh = inputs.mesh().get();
-      Map<BackendRef, List<RouteRule>> tables =
-          RouteTables.build(inputs.routes().get(), mesh, clusterDomain);
+      RouteTables.Result routes =
+          RouteTables.translate(inputs.routes().get(), mesh, policySettings.clusterDomain());
+      List<GenericKubernetesResource> policies = inputs.authorizationPolicies().get();
+      Set<String> problems = new HashSet<>();
+      problems.addAll(routes.problems().stream().map(Object::toString).toList());
       Map<String, WaypointGateway> wanted = new LinkedHashMap<>();
       for (WaypointGateway gw : inputs.gateways().get()) {
         wanted.put(gw.nodeId(), gw);
@@ -119,19 +125,31 @@ public final class WaypointFleet implements AutoCloseable {
         Running r =
             running.computeIfAbsent(
                 gw.nodeId(), id -> new Running(gw, publishers.create(gw, translation(gw))));
-        r.publisher().apply(mesh, tables);
+        WaypointPolicies enforced =
+            WaypointPolicyTranslator.translate(policies, gw.namespace(), gw.name(), policySettings);
+        problems.addAll(enforced.problems());
+        r.publisher().apply(mesh, routes.tables(), enforced);
       }
+      // Each problem is logged once while it lasts (route status and Events carry them too).
+      for (String p : problems) {
+        if (!reported.contains(p)) {
+          log.warn("waypoint configuration: {}", p);
+        }
+      }
+      reported.retainAll(problems);
+      reported.addAll(problems);
     } catch (RuntimeException e) {
       log.error("waypoint fleet pass failed; the next change retries", e);
     }
   }
 
   private WaypointPublisher.Translation translation(WaypointGateway gw) {
-    SpiffeId identity = SpiffeId.of(trustDomain, gw.namespace(), gw.serviceAccount());
-    String service = gw.namespace() + "/" + gw.hostname(clusterDomain);
-    return (state, routes) ->
+    SpiffeId identity =
+        SpiffeId.of(policySettings.trustDomain(), gw.namespace(), gw.serviceAccount());
+    String service = gw.namespace() + "/" + gw.hostname(policySettings.clusterDomain());
+    return (state, routes, policies) ->
         WaypointTranslator.translateGateway(
-            state, gw.nodeId(), identity, service, protocols, routes);
+            state, gw.nodeId(), identity, service, protocols, routes, policies);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.ambient.controller.kube;
 
+import dev.ambient.api.authz.ImplicitWaypointPolicies;
 import dev.ambient.api.config.LenientMeshConfig;
 import dev.ambient.api.config.MeshConfigLoader;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -61,6 +62,22 @@ public final class KubeTranslator {
     root.put("services", services(objects.services(), namespaces, settings));
     root.put("authorizationPolicies", policies(objects.authorizationPolicies()));
     return MeshConfigLoader.buildLenient(root, "kubernetes");
+  }
+
+  /**
+   * As {@link #translate(ClusterObjects, Settings)}; with {@code allowFromWaypoint} (Istio's {@code
+   * PILOT_AUTO_ALLOW_WAYPOINT_POLICY}, off by default there too) every workload behind a waypoint
+   * also gets the L4 ALLOW policy admitting the waypoint's identity ({@link
+   * ImplicitWaypointPolicies}), so its ztunnel refuses clients that bypass the waypoint.
+   */
+  public static LenientMeshConfig translate(
+      ClusterObjects objects, Settings settings, boolean allowFromWaypoint) {
+    LenientMeshConfig base = translate(objects, settings);
+    if (!allowFromWaypoint) {
+      return base;
+    }
+    return new LenientMeshConfig(
+        ImplicitWaypointPolicies.apply(base.config()), base.problems(), base.notes());
   }
 
   /** Whether the pod's traffic is captured into the mesh. */

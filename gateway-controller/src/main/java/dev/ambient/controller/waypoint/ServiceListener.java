@@ -1,12 +1,14 @@
 package dev.ambient.controller.waypoint;
 
+import dev.ambient.controller.waypoint.authz.L7Policy;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * What the waypoint does with traffic for one service VIP and port: route it as HTTP through {@code
- * routes}, or proxy it at L4 to {@code tcpBackend}.
+ * routes}, or proxy it at L4 to {@code tcpBackend}; {@code policies} are the AuthorizationPolicies
+ * the waypoint enforces on that traffic (empty: everything is allowed).
  */
 public record ServiceListener(
     InetAddress vip,
@@ -14,18 +16,36 @@ public record ServiceListener(
     BackendRef service,
     ServiceProtocol protocol,
     List<RouteRule> routes,
-    BackendRef tcpBackend) {
+    BackendRef tcpBackend,
+    List<L7Policy> policies) {
   public ServiceListener {
     Objects.requireNonNull(vip, "vip");
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(protocol, "protocol");
     routes = List.copyOf(routes);
+    policies = policies == null ? List.of() : List.copyOf(policies);
     if (protocol == ServiceProtocol.HTTP && routes.isEmpty()) {
       throw new IllegalArgumentException(service.service() + ":" + port + ": HTTP without routes");
     }
     if (protocol == ServiceProtocol.TCP && tcpBackend == null) {
       throw new IllegalArgumentException(service.service() + ":" + port + ": TCP without backend");
     }
+  }
+
+  /** A listener without policies. */
+  public ServiceListener(
+      InetAddress vip,
+      int port,
+      BackendRef service,
+      ServiceProtocol protocol,
+      List<RouteRule> routes,
+      BackendRef tcpBackend) {
+    this(vip, port, service, protocol, routes, tcpBackend, List.of());
+  }
+
+  /** The same listener enforcing {@code next} instead. */
+  public ServiceListener withPolicies(List<L7Policy> next) {
+    return new ServiceListener(vip, port, service, protocol, routes, tcpBackend, next);
   }
 
   public static ServiceListener http(InetAddress vip, BackendRef self, List<RouteRule> routes) {

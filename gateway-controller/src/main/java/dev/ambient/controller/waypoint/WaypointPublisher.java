@@ -1,6 +1,7 @@
 package dev.ambient.controller.waypoint;
 
 import dev.ambient.api.model.MeshState;
+import dev.ambient.controller.waypoint.authz.WaypointPolicies;
 import dev.ambient.controller.waypoint.xds.WaypointConfigSink;
 import dev.ambient.controller.waypoint.xds.WaypointResources;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
@@ -28,7 +29,8 @@ public final class WaypointPublisher {
     /**
      * @throws IllegalArgumentException naming the problem when the snapshot does not translate
      */
-    WaypointModel translate(MeshState state, Map<BackendRef, List<RouteRule>> routes);
+    WaypointModel translate(
+        MeshState state, Map<BackendRef, List<RouteRule>> routes, WaypointPolicies policies);
   }
 
   private final WaypointConfigSink xds;
@@ -50,7 +52,8 @@ public final class WaypointPublisher {
         xds,
         certificates,
         waypointUid,
-        (state, routes) -> WaypointTranslator.translate(state, waypointUid, protocols, routes),
+        (state, routes, policies) ->
+            WaypointTranslator.translate(state, waypointUid, protocols, routes, policies),
         clock);
   }
 
@@ -86,17 +89,26 @@ public final class WaypointPublisher {
 
   /** Applies a snapshot; returns the version served, or null when nothing was published. */
   public String apply(MeshState state) {
-    return apply(state, Map.of());
+    return apply(state, Map.of(), WaypointPolicies.NONE);
   }
 
   /**
-   * Applies a snapshot with the route tables of HTTPRoutes ({@link RouteTables}); returns the
-   * version served, or null when nothing was published.
+   * Applies a snapshot with the waypoint's AuthorizationPolicies; a policy change alone publishes a
+   * new version too.
    */
-  public synchronized String apply(MeshState state, Map<BackendRef, List<RouteRule>> routes) {
+  public String apply(MeshState state, WaypointPolicies policies) {
+    return apply(state, Map.of(), policies);
+  }
+
+  /**
+   * Applies a snapshot with the route tables of HTTPRoutes ({@link RouteTables}) and the waypoint's
+   * AuthorizationPolicies; returns the version served, or null when nothing was published.
+   */
+  public synchronized String apply(
+      MeshState state, Map<BackendRef, List<RouteRule>> routes, WaypointPolicies policies) {
     WaypointModel model;
     try {
-      model = translation.translate(state, routes);
+      model = translation.translate(state, routes, policies);
     } catch (IllegalArgumentException e) {
       LOG.error(
           "waypoint {}: mesh version {} not applied: {}", name, state.version(), e.getMessage());

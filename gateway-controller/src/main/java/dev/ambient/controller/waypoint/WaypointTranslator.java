@@ -7,6 +7,7 @@ import dev.ambient.api.model.ServicePort;
 import dev.ambient.api.model.TunnelProtocol;
 import dev.ambient.api.model.Workload;
 import dev.ambient.api.spiffe.SpiffeId;
+import dev.ambient.controller.waypoint.authz.WaypointPolicies;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,6 +47,22 @@ public final class WaypointTranslator {
       String waypointUid,
       ProtocolPolicy protocols,
       Map<BackendRef, List<RouteRule>> routes) {
+    return translate(state, waypointUid, protocols, routes, WaypointPolicies.NONE);
+  }
+
+  /**
+   * @param routes route tables from HTTPRoutes ({@link RouteTables}); a service port without a
+   *     table routes to itself
+   * @param policies the waypoint's AuthorizationPolicies ({@link
+   *     dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator}); each service listener
+   *     enforces the waypoint-wide ones and its service's
+   */
+  public static WaypointModel translate(
+      MeshState state,
+      String waypointUid,
+      ProtocolPolicy protocols,
+      Map<BackendRef, List<RouteRule>> routes,
+      WaypointPolicies policies) {
     Workload waypoint = state.workloadByUid(waypointUid);
     if (waypoint == null) {
       throw new IllegalArgumentException(
@@ -61,7 +78,8 @@ public final class WaypointTranslator {
         waypoint.addresses().get(0),
         gateway -> servedBy(state, gateway, waypoint),
         protocols,
-        routes);
+        routes,
+        policies);
   }
 
   /**
@@ -78,7 +96,8 @@ public final class WaypointTranslator {
       SpiffeId identity,
       String waypointService,
       ProtocolPolicy protocols,
-      Map<BackendRef, List<RouteRule>> routes) {
+      Map<BackendRef, List<RouteRule>> routes,
+      WaypointPolicies policies) {
     Service wp = state.serviceByName(waypointService);
     if (wp == null) {
       throw new IllegalArgumentException(
@@ -98,7 +117,8 @@ public final class WaypointTranslator {
                 && (waypointService.equals(gateway.namespacedHostname())
                     || (gateway.address() != null && wp.vips().contains(gateway.address()))),
         protocols,
-        routes);
+        routes,
+        policies);
   }
 
   private static WaypointModel build(
@@ -108,7 +128,8 @@ public final class WaypointTranslator {
       InetAddress address,
       Predicate<GatewayAddress> serves,
       ProtocolPolicy protocols,
-      Map<BackendRef, List<RouteRule>> routes) {
+      Map<BackendRef, List<RouteRule>> routes,
+      WaypointPolicies policies) {
     List<ServiceListener> listeners = new ArrayList<>();
     Map<BackendRef, Backend> backends = new LinkedHashMap<>();
     for (Service service : state.services()) {
@@ -128,11 +149,13 @@ public final class WaypointTranslator {
             }
           }
         }
+        var enforced = policies.forService(service.resourceName());
         for (InetAddress vip : service.vips()) {
           listeners.add(
-              protocol == ServiceProtocol.TCP
-                  ? ServiceListener.tcp(vip, self)
-                  : ServiceListener.http(vip, self, table));
+              (protocol == ServiceProtocol.TCP
+                      ? ServiceListener.tcp(vip, self)
+                      : ServiceListener.http(vip, self, table))
+                  .withPolicies(enforced));
         }
       }
     }

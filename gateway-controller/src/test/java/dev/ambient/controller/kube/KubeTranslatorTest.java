@@ -279,4 +279,56 @@ class KubeTranslatorTest {
     // The namespace's label is for services: pod-addressed traffic is left alone.
     assertThat(byName.get("b-1").waypoint()).isNull();
   }
+
+  @Test
+  void allowFromWaypointAdmitsTheWaypointIdentityOnExactlyTheWorkloadsBehindIt() throws Exception {
+    java.util.function.BiFunction<String, Map<String, String>, Service> svc =
+        (name, labels) ->
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace("mesh")
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0." + (20 + name.length()))
+                .withSelector(Map.of("app", name))
+                .addNewPort()
+                .withPort(80)
+                .endPort()
+                .endSpec()
+                .build();
+    ClusterObjects objects =
+        new ClusterObjects(
+            List.of(namespace("mesh", "ambient")),
+            List.of(
+                pod("mesh", "waypoint-1", "10.244.1.2").build(),
+                pod("mesh", "echo-1", "10.244.1.3").build(),
+                pod("mesh", "other-1", "10.244.1.4").build()),
+            List.of(
+                svc.apply("waypoint", Map.of(KubeTranslator.GATEWAY_NAME, "waypoint")),
+                svc.apply("echo", Map.of(KubeTranslator.USE_WAYPOINT, "waypoint")),
+                svc.apply("other", Map.of())),
+            List.of());
+
+    assertThat(
+            KubeTranslator.translate(objects, KubeTranslator.Settings.DEFAULT, false)
+                .config()
+                .policies())
+        .as("off by default, as in Istio")
+        .isEmpty();
+    var result = KubeTranslator.translate(objects, KubeTranslator.Settings.DEFAULT, true);
+    assertThat(result.problems()).isEmpty();
+    dev.ambient.api.model.MeshState state = dev.ambient.api.model.MeshState.of(result.config(), 1);
+    var policy = state.policies().get(0);
+    assertThat(policy.resourceName()).isEqualTo("mesh/istio_allow_waypoint_mesh_waypoint");
+    assertThat(policy.rules().get(0).clauses().get(0).matches().get(0).principals())
+        .containsExactly(
+            new dev.ambient.api.authz.StringMatch.Exact("cluster.local/ns/mesh/sa/sa-waypoint-1"));
+    Map<String, Workload> byName =
+        state.workloads().stream().collect(Collectors.toMap(Workload::name, w -> w));
+    assertThat(state.policiesFor(byName.get("echo-1"))).containsExactly(policy);
+    assertThat(state.policiesFor(byName.get("other-1"))).isEmpty();
+    assertThat(state.policiesFor(byName.get("waypoint-1"))).isEmpty();
+  }
 }

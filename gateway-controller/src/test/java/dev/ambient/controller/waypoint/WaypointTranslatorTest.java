@@ -156,7 +156,8 @@ class WaypointTranslatorTest {
             identity,
             "default/waypoint.default.svc.cluster.local",
             ProtocolPolicy.ALL_HTTP,
-            java.util.Map.of());
+            java.util.Map.of(),
+            dev.ambient.controller.waypoint.authz.WaypointPolicies.NONE);
 
     // One model for every replica: named after the Gateway, its identity, its Service's address.
     assertThat(m.name()).isEqualTo("default/waypoint");
@@ -173,8 +174,48 @@ class WaypointTranslatorTest {
                     identity,
                     "default/missing.default.svc.cluster.local",
                     ProtocolPolicy.ALL_HTTP,
-                    java.util.Map.of()))
+                    java.util.Map.of(),
+                    dev.ambient.controller.waypoint.authz.WaypointPolicies.NONE))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("default/missing.default.svc.cluster.local is not in the mesh yet");
+  }
+
+  @Test
+  void eachListenerEnforcesTheWaypointWidePoliciesAndItsServices() throws Exception {
+    Workload wp = TestMesh.workload("waypoint", "n", ip("10.0.0.9"));
+    Workload a = TestMesh.workload("a", "n", ip("10.0.0.1"));
+    GatewayAddress via = GatewayAddress.ofAddress(ip("10.0.0.9"));
+    Service echo =
+        service(
+            "echo", "10.1.0.1", List.of(new ServicePort(80, 0), new ServicePort(9000, 0)), via, a);
+    Service other = service("other", "10.1.0.2", List.of(new ServicePort(80, 0)), via, a);
+    MeshState state = TestMesh.state(List.of(wp, a), List.of(echo, other));
+    var all = dev.ambient.controller.waypoint.authz.L7Policy.denyAll("default/all");
+    var echoOnly = dev.ambient.controller.waypoint.authz.L7Policy.allowNothing("default/echo");
+    var policies =
+        new dev.ambient.controller.waypoint.authz.WaypointPolicies(
+            List.of(all),
+            java.util.Map.of(echo.resourceName(), List.of(echoOnly)),
+            List.of(),
+            List.of());
+
+    WaypointModel m =
+        WaypointTranslator.translate(
+            state,
+            wp.uid(),
+            (svc, port) -> port.port() == 9000 ? ServiceProtocol.TCP : ServiceProtocol.HTTP,
+            java.util.Map.of(),
+            policies);
+
+    for (ServiceListener l : m.listeners()) {
+      if (l.service().service().equals(echo.resourceName())) {
+        assertThat(l.policies()).as(l.hostPort()).containsExactly(all, echoOnly);
+      } else {
+        assertThat(l.policies()).as(l.hostPort()).containsExactly(all);
+      }
+    }
+    assertThat(m.listeners()).hasSize(3);
+    assertThat(WaypointTranslator.translate(state, wp.uid(), ProtocolPolicy.ALL_HTTP).listeners())
+        .allMatch(l -> l.policies().isEmpty());
   }
 }

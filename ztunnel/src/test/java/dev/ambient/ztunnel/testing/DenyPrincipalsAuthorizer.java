@@ -11,10 +11,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Allows everyone except the listed principals, and remembers every check it made. */
+/**
+ * Allows everyone except the listed principals, and remembers every check it made. When {@link
+ * #then} is set, a connection it does not deny is decided by that authorizer (a test that needs the
+ * real L4 policy sets an {@code L4Authorizer} there).
+ */
 public final class DenyPrincipalsAuthorizer implements Authorizer {
   public final Set<SpiffeId> denied = ConcurrentHashMap.newKeySet();
   public final List<ConnectionContext> checks = new CopyOnWriteArrayList<>();
+  public volatile Authorizer then;
 
   @Override
   public Decision check(MeshState state, Workload destination, ConnectionContext connection) {
@@ -22,6 +27,9 @@ public final class DenyPrincipalsAuthorizer implements Authorizer {
     if (connection.sourcePrincipal() != null && denied.contains(connection.sourcePrincipal())) {
       return Decision.deny("denied by test policy for " + connection.sourcePrincipal());
     }
-    return Decision.allow("allowed by test policy");
+    Authorizer next = then;
+    return next == null
+        ? Decision.allow("allowed by test policy")
+        : next.check(state, destination, connection);
   }
 }

@@ -59,6 +59,12 @@ final class MainInternalListener {
                     .setPrefixLen(UInt32Value.of(ip.contains(":") ? 128 : 32)))
             .setDestinationPort(UInt32Value.of(s.port()))
             .build();
+    FilterChain.Builder chain =
+        FilterChain.newBuilder().setName(s.hostPort()).setFilterChainMatch(match);
+    if (s.protocol() == ServiceProtocol.TCP) {
+      // Policy first: a denied connection never reaches tcp_proxy.
+      chain.addAllFilters(RbacFilters.network(s.policies(), s.tcpBackend().clusterName()));
+    }
     Filter filter =
         s.protocol() == ServiceProtocol.TCP
             ? Filter.newBuilder()
@@ -74,11 +80,7 @@ final class MainInternalListener {
                 .setName("envoy.filters.network.http_connection_manager")
                 .setTypedConfig(Protos.any(http(s)))
                 .build();
-    return FilterChain.newBuilder()
-        .setName(s.hostPort())
-        .setFilterChainMatch(match)
-        .addFilters(filter)
-        .build();
+    return chain.addFilters(filter).build();
   }
 
   private static HttpConnectionManager http(ServiceListener s) {
@@ -86,6 +88,10 @@ final class MainInternalListener {
         .setStatPrefix(s.service().clusterName())
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
         .setRds(Rds.newBuilder().setRouteConfigName(routeName(s)).setConfigSource(Protos.ads()))
+        // Policy sees the path routing sees: "/a/../admin" and "//admin" are "/admin".
+        .setNormalizePath(com.google.protobuf.BoolValue.of(true))
+        .setMergeSlashes(true)
+        .addAllHttpFilters(RbacFilters.http(s.policies(), s.service().clusterName()))
         .addHttpFilters(
             HttpFilter.newBuilder()
                 .setName("envoy.filters.http.router")
