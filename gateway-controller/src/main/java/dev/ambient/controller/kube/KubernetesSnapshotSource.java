@@ -206,6 +206,11 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     return services;
   }
 
+  /** The AuthorizationPolicies as the informer holds them (none when the CRD is missing). */
+  public List<GenericKubernetesResource> authorizationPolicies() {
+    return policies == null ? List.of() : policies.getStore().list();
+  }
+
   /** Resources to close after the informers when the source closes (the client, say). */
   public KubernetesSnapshotSource alsoClosing(AutoCloseable... resources) {
     closeAfter.addAll(List.of(resources));

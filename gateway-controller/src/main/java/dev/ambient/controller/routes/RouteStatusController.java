@@ -116,6 +116,32 @@ public final class RouteStatusController implements AutoCloseable {
     return c;
   }
 
+  /** The HTTPRoutes as the informer holds them. */
+  public List<HTTPRoute> routes() {
+    return routes.getStore().list();
+  }
+
+  /** Calls {@code onChange} after any HTTPRoute event (for other controllers following routes). */
+  public void onRouteChange(Runnable onChange) {
+    routes.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(HTTPRoute obj) {
+            onChange.run();
+          }
+
+          @Override
+          public void onUpdate(HTTPRoute oldObj, HTTPRoute newObj) {
+            onChange.run();
+          }
+
+          @Override
+          public void onDelete(HTTPRoute obj, boolean deletedFinalStateUnknown) {
+            onChange.run();
+          }
+        });
+  }
+
   @SuppressWarnings("unchecked")
   private static <T extends HasMetadata> ResourceEventHandler<T> cast(
       ResourceEventHandler<HasMetadata> h) {

@@ -5,12 +5,21 @@ import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.controller.ca.CaOptions;
 import dev.ambient.controller.ca.CaRootSecret;
 import dev.ambient.controller.ca.CaStateException;
+import dev.ambient.controller.ca.CallerAuthInterceptor;
 import dev.ambient.controller.ca.TokenReviewAuthenticator;
+import dev.ambient.controller.gateway.WaypointFleet;
+import dev.ambient.controller.gateway.WaypointGateway;
 import dev.ambient.controller.gateway.WaypointGatewayController;
 import dev.ambient.controller.gateway.WaypointManifests;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
 import dev.ambient.controller.routes.RouteStatusController;
+import dev.ambient.controller.waypoint.ProtocolPolicy;
+import dev.ambient.controller.waypoint.WaypointPublisher;
+import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
+import dev.ambient.controller.waypoint.xds.WaypointAuthorizer;
+import dev.ambient.controller.waypoint.xds.WaypointDiscovery;
+import dev.ambient.controller.waypoint.xds.WaypointResources;
 import dev.ambient.controller.xds.LocalSnapshotSources;
 import dev.ambient.controller.xds.PlaintextXdsServer;
 import dev.ambient.controller.xds.SnapshotSource;
@@ -128,6 +137,7 @@ public final class ControllerCommand implements Callable<Integer> {
     String waypointControllerAddress;
 
     private KubernetesClient kubeClient;
+    private WaypointDiscovery waypointDiscovery;
 
     @Option(
         names = "--listen-ip",
@@ -188,7 +198,8 @@ public final class ControllerCommand implements Callable<Integer> {
                         Set.copyOf(nodeAccounts),
                         Clock.systemUTC(),
                         // Waypoint pods ask the CA for their own identity with their own token.
-                        true));
+                        true),
+                waypointDiscovery);
         ca.describe(out);
       } catch (CaStateException
           | IllegalArgumentException
@@ -279,6 +290,7 @@ public final class ControllerCommand implements Callable<Integer> {
         }
         if (waypoints != null) {
           closing.add(waypoints);
+          closing.add(startFleet(source, routes, waypoints));
         }
         closing.add(client);
         return source.alsoClosing(closing.toArray(new AutoCloseable[0]));
@@ -290,6 +302,60 @@ public final class ControllerCommand implements Callable<Integer> {
         Thread.currentThread().interrupt();
         throw new IllegalArgumentException("interrupted while starting");
       }
+    }
+
+    /**
+     * Waypoint pods' Envoys get their configuration on the TLS port, each only for the Gateway
+     * whose service account it runs as; the fleet keeps every waypoint following the mesh, the
+     * HTTPRoutes, the AuthorizationPolicies and the set of waypoint Gateways.
+     */
+    private WaypointFleet startFleet(
+        KubernetesSnapshotSource source,
+        RouteStatusController routes,
+        WaypointGatewayController gateways) {
+      WaypointDiscovery discovery =
+          WaypointDiscovery.forServiceAccounts(
+              CallerAuthInterceptor.SERVICE_ACCOUNT,
+              new WaypointAuthorizer(
+                  nodeId ->
+                      gateways.waypoints().stream()
+                          .filter(gw -> gw.nodeId().equals(nodeId))
+                          .map(gw -> gw.namespace() + "/" + gw.serviceAccount())
+                          .findFirst()));
+      waypointDiscovery = discovery;
+      WaypointFleet fleet =
+          new WaypointFleet(
+              new WaypointFleet.Publishers() {
+                @Override
+                public WaypointPublisher create(
+                    WaypointGateway gw, WaypointPublisher.Translation translation) {
+                  return WaypointPublisher.forPods(
+                      discovery, gw.nodeId(), translation, Clock.systemUTC());
+                }
+
+                @Override
+                public void retire(WaypointGateway gw) {
+                  // Its pods are being deleted; until then they get an empty configuration.
+                  discovery.publish(gw.nodeId(), WaypointResources.EMPTY);
+                }
+              },
+              new WaypointFleet.Inputs(
+                  source::current,
+                  routes == null ? List::of : routes::routes,
+                  source::authorizationPolicies,
+                  gateways::waypoints),
+              new WaypointPolicyTranslator.Settings(
+                  KubeTranslator.Settings.DEFAULT.rootNamespace(),
+                  caOptions.trustDomain,
+                  KubeTranslator.Settings.DEFAULT.clusterDomain()),
+              ProtocolPolicy.ALL_HTTP);
+      source.onChange(state -> fleet.poke());
+      gateways.onWaypoints(list -> fleet.poke());
+      if (routes != null) {
+        routes.onRouteChange(fleet::poke);
+      }
+      fleet.poke();
+      return fleet;
     }
 
     private static void port(String option, int port) {

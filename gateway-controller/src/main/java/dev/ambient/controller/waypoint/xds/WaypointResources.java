@@ -32,6 +32,10 @@ public record WaypointResources(
     secrets = List.copyOf(secrets);
   }
 
+  /** Nothing to serve: what a retired waypoint's remaining pods get. */
+  public static final WaypointResources EMPTY =
+      new WaypointResources(List.of(), List.of(), List.of(), List.of(), List.of());
+
   /** Local mode: the controller-made certificate and key go to Envoy as SDS secrets over ADS. */
   public static WaypointResources of(WaypointModel model, WorkloadCertificate certificate) {
     return build(model, null, WaypointSecrets.build(certificate));
