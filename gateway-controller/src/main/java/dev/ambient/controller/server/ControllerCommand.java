@@ -7,6 +7,7 @@ import dev.ambient.controller.ca.CaStateException;
 import dev.ambient.controller.ca.TokenReviewAuthenticator;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
+import dev.ambient.controller.kube.TrustBundlePublisher;
 import dev.ambient.controller.routes.RouteStatusController;
 import dev.ambient.controller.xds.LocalSnapshotSources;
 import dev.ambient.controller.xds.PlaintextXdsServer;
@@ -142,7 +143,7 @@ public final class ControllerCommand implements Callable<Integer> {
         port("--xds-port", xdsPort);
         port("--plaintext-port", plaintextPort);
         CaOptions.Opened ca = caOptions.open();
-        SnapshotSource source = openSource();
+        SnapshotSource source = openSource(ca.bundlePath());
         server =
             ControllerServer.start(
                 new ControllerServer.Settings(
@@ -192,7 +193,8 @@ public final class ControllerCommand implements Callable<Integer> {
       return 0;
     }
 
-    private SnapshotSource openSource() throws IOException, InvalidMeshConfigException {
+    private SnapshotSource openSource(Path trustBundle)
+        throws IOException, InvalidMeshConfigException {
       if (from.config != null) {
         return LocalSnapshotSources.open(from.config, Duration.ofSeconds(1));
       }
@@ -231,8 +233,14 @@ public final class ControllerCommand implements Callable<Integer> {
                 Duration.ofSeconds(60));
         RouteStatusController routes =
             RouteStatusController.start(client, source.servicesInformer(), Duration.ofSeconds(60));
+        // As istiod: the trust bundle in a ConfigMap of the mesh's namespace, for ztunnels.
+        String namespace = System.getenv().getOrDefault("POD_NAMESPACE", "istio-system");
+        TrustBundlePublisher bundle =
+            TrustBundlePublisher.start(client, namespace, trustBundle, Duration.ofSeconds(10));
         // Closing the source (at shutdown) closes what hangs off its client, then the client.
-        return routes == null ? source.alsoClosing(client) : source.alsoClosing(routes, client);
+        return routes == null
+            ? source.alsoClosing(bundle, client)
+            : source.alsoClosing(bundle, routes, client);
       } catch (TimeoutException e) {
         client.close();
         throw new IllegalArgumentException(where + ": " + e.getMessage());
