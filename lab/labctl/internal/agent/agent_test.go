@@ -279,3 +279,11 @@ func TestMountPropagationReachesPodInit(t *testing.T) {
 		t.Fatalf("parsed %+v %v", ro, err)
 	}
 }
+
+func TestArgsExpandEnvironmentReferences(t *testing.T) {
+	got := expandArgs([]string{"/bin/mesh", "--node=$(NODE_NAME)", "$(UNKNOWN)", "$$(NODE_NAME)"}, []string{"NODE_NAME=lab-node-1", "A=b=c"})
+	want := []string{"/bin/mesh", "--node=lab-node-1", "$(UNKNOWN)", "$(NODE_NAME)"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("expandArgs = %v, want %v", got, want)
+	}
+}

@@ -410,12 +410,13 @@ func (p *podRuntime) command(c *containerState, argv []string) (*exec.Cmd, error
 		hostname = p.hostname()
 		flags |= syscall.CLONE_NEWUTS
 	}
-	args := podinit.Args(netns, hostname, c.spec.WorkingDir, mounts, argv)
-	cmd := exec.Command(p.agent.self, args...)
 	env, err := p.resolveEnv(c)
 	if err != nil {
 		return nil, err
 	}
+	argv = expandArgs(argv, env)
+	args := podinit.Args(netns, hostname, c.spec.WorkingDir, mounts, argv)
+	cmd := exec.Command(p.agent.self, args...)
 	p.mu.Lock()
 	c.env = env
 	p.mu.Unlock()
