@@ -28,8 +28,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code mesh install} gives the lab a working ambient data plane, as on a real cluster: the CNI
  * DaemonSet chains its plugin into each node's CNI configuration, pods of an ambient namespace are
  * captured as they start and their traffic crosses nodes as HBONE (ztunnel's metrics count the
- * connections with both SPIFFE principals and mutual TLS), a pod of another namespace is left
- * alone, and {@code mesh uninstall} takes the DaemonSets and the CNI entry away while pods run on.
+ * connections with both SPIFFE principals and mutual TLS), a pod of another namespace is left alone
+ * until its namespace joins the mesh while it runs (then captured, and released when the namespace
+ * leaves), and {@code mesh uninstall} takes the DaemonSets and the CNI entry away while pods run
+ * on.
  */
 @Tag("root")
 @Tag("lab")
@@ -155,6 +157,56 @@ class DataPlaneOnLabTest {
                                 && l.contains("destination_principal=\"" + client + "\"")
                                 && l.contains("destination_workload=\"echo-2\"")
                                 && l.contains("connection_security_policy=\"mutual_tls\"")));
+
+    // A pod already running when its namespace joins the mesh is captured (and its traffic
+    // carries its identity over HBONE); when the namespace leaves, it is released.
+    lab.k("label", "namespace", plain, "istio.io/dataplane-mode=ambient");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(capturedPods("lab-node-1")).contains(plain + "/outsider"));
+    assertThat(
+            lab.k(
+                "-n",
+                plain,
+                "exec",
+                "outsider",
+                "--",
+                "curl",
+                "-sS",
+                "-m",
+                "10",
+                "http://" + echo2 + ":3000/"))
+        .contains("echo-2");
+    String outsider = "spiffe://cluster.local/ns/" + plain + "/sa/default";
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(metrics(NODE_2_IP))
+                    .anyMatch(
+                        l ->
+                            l.startsWith("istio_tcp_connections_opened_total{")
+                                && l.contains("reporter=\"destination\"")
+                                && l.contains("source_principal=\"" + outsider + "\"")
+                                && l.contains("connection_security_policy=\"mutual_tls\"")));
+    lab.k("label", "namespace", plain, "istio.io/dataplane-mode-");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> assertThat(capturedPods("lab-node-1")).doesNotContain(plain + "/outsider"));
+    assertThat(
+            lab.k(
+                "-n",
+                plain,
+                "exec",
+                "outsider",
+                "--",
+                "curl",
+                "-sS",
+                "-m",
+                "10",
+                "http://" + echo2 + ":3000/"))
+        .contains("echo-2");
 
     // Uninstall: DaemonSets gone, the CNI entry gone from every node, the pods still running.
     lab.launcher(Duration.ofMinutes(5), "uninstall", "--kubeconfig", kubeconfig)

@@ -109,6 +109,14 @@ public final class CniAgentCommand implements Callable<Integer> {
   List<String> pluginCommand;
 
   @Option(
+      names = "--netns-dir",
+      defaultValue = "/var/run/netns",
+      description =
+          "Where the runtime mounts pods' network namespaces (to find running pods that join the"
+              + " mesh). Default: ${DEFAULT-VALUE}.")
+  Path netnsDir;
+
+  @Option(
       names = "--readiness",
       defaultValue = "0.0.0.0:15022",
       description = "HTTP readiness listener (/readyz). Default: ${DEFAULT-VALUE}.")
@@ -143,6 +151,10 @@ public final class CniAgentCommand implements Callable<Integer> {
         new PodCapturer(client, node, plugin, KubeTranslator.Settings.DEFAULT.clusterId());
     PluginEventServer events = new PluginEventServer(socket, capturer::handle);
     events.start();
+    RunningPodReconciler running =
+        new RunningPodReconciler(
+            client, node, plugin, KubeTranslator.Settings.DEFAULT.clusterId(), netnsDir);
+    running.start();
 
     JsonObject conf = new JsonObject();
     conf.addProperty("agent_socket", socket.toString());
@@ -216,6 +228,7 @@ public final class CniAgentCommand implements Callable<Integer> {
                   } catch (IOException | RuntimeException e) {
                     LOG.warn("removing the CNI plugin failed: {}", e.getMessage());
                   }
+                  running.close();
                   events.close();
                   http.stop(0);
                   client.close();

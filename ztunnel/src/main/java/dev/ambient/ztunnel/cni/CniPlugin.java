@@ -323,7 +323,7 @@ public final class CniPlugin {
   }
 
   /** True when an interface inside {@code netns} carries one of {@code addresses}. */
-  static boolean holdsAnyOf(Path netns, List<InetAddress> addresses) throws IOException {
+  public static boolean holdsAnyOf(Path netns, List<InetAddress> addresses) throws IOException {
     String out = NetnsCommand.run(netns, null, "ip", "-o", "addr", "show");
     for (String line : out.split("\n")) {
       // "2: eth0    inet 10.71.1.2/24 brd ... scope global eth0"
