@@ -7,6 +7,9 @@ import dev.ambient.api.config.CliValues;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.ztunnel.cni.CniCommand;
 import dev.ambient.ztunnel.cni.CniPlugin;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -137,14 +140,15 @@ public final class CniAgentCommand implements Callable<Integer> {
     }
     Duration ztunnelTimeout;
     List<String> command;
+    java.net.InetSocketAddress listen;
     try {
       ztunnelTimeout = CliValues.duration("--timeout", timeout);
       command = pluginCommand != null ? pluginCommand : defaultPluginCommand();
+      listen = CliValues.hostPort("--readiness", readiness);
     } catch (IllegalArgumentException e) {
       err.println("cni agent: " + e.getMessage());
       return 2;
     }
-    var listen = CliValues.hostPort("--readiness", readiness);
     KubernetesClient client = connect();
     CniPlugin plugin = new CniPlugin(ztunnelSocket, stateDir, ztunnelTimeout);
     PodCapturer capturer =
@@ -222,11 +226,17 @@ public final class CniAgentCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   loop.shutdownNow();
-                  try {
-                    installer.uninstall();
-                    LOG.info("CNI plugin removed from {} and {}", confDir, binDir);
-                  } catch (IOException | RuntimeException e) {
-                    LOG.warn("removing the CNI plugin failed: {}", e.getMessage());
+                  String keep = restartingReason(client);
+                  if (keep != null) {
+                    // A new agent follows: pods starting meanwhile fail and are retried (closed).
+                    LOG.info("keeping the CNI plugin chained: {}", keep);
+                  } else {
+                    try {
+                      installer.uninstall();
+                      LOG.info("CNI plugin removed from {} and {}", confDir, binDir);
+                    } catch (IOException | RuntimeException e) {
+                      LOG.warn("removing the CNI plugin failed: {}", e.getMessage());
+                    }
                   }
                   running.close();
                   events.close();
@@ -237,6 +247,41 @@ public final class CniAgentCommand implements Callable<Integer> {
                 "cni-agent-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * Why this shutdown is a restart (the agent's DaemonSet still exists and is not being deleted: a
+   * rollout, an eviction), or null when the mesh is being uninstalled, or when that cannot be told:
+   * then the plugin goes, so a node is never left refusing pods for an agent that is gone.
+   */
+  static String restartingReason(KubernetesClient client) {
+    String name = System.getenv("POD_NAME");
+    String namespace = System.getenv("POD_NAMESPACE");
+    if (name == null || namespace == null) {
+      return null;
+    }
+    try {
+      Pod self = client.pods().inNamespace(namespace).withName(name).get();
+      if (self == null || self.getMetadata().getOwnerReferences() == null) {
+        return null;
+      }
+      for (OwnerReference owner : self.getMetadata().getOwnerReferences()) {
+        if (!"DaemonSet".equals(owner.getKind())) {
+          continue;
+        }
+        DaemonSet ds =
+            client.apps().daemonSets().inNamespace(namespace).withName(owner.getName()).get();
+        if (ds != null
+            && ds.getMetadata().getDeletionTimestamp() == null
+            && ds.getMetadata().getUid().equals(owner.getUid())) {
+          return "DaemonSet " + namespace + "/" + owner.getName() + " is not being deleted";
+        }
+      }
+      return null;
+    } catch (RuntimeException e) {
+      LOG.warn("cannot tell a restart from an uninstall ({}): removing the plugin", e.getMessage());
+      return null;
+    }
   }
 
   private static Object fileKey(Path p) {
