@@ -104,8 +104,8 @@ func parseFlags(args []string) (Config, error) {
 	fs.StringVar(&cfg.ClusterDNS, "cluster-dns", "10.96.0.10", "cluster DNS service IP for pods' resolv.conf")
 	fs.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "cluster domain")
 	fs.StringVar(&cfg.APIServiceIP, "api-service-ip", "10.96.0.1", "the kubernetes Service's ClusterIP")
-	fs.StringVar(&cfg.CNIConfDir, "cni-conf-dir", "", "chained CNI plugin configurations (default <state-dir>/cni/net.d)")
-	fs.StringVar(&cfg.CNIBinDir, "cni-bin-dir", "", "CNI plugin programs (default <state-dir>/cni/bin)")
+	fs.StringVar(&cfg.CNIConfDir, "cni-conf-dir", "", "chained CNI plugin configurations (default: the node's /etc/cni/net.d, <state-dir>/root/etc/cni/net.d)")
+	fs.StringVar(&cfg.CNIBinDir, "cni-bin-dir", "", "CNI plugin programs (default: the node's /opt/cni/bin, <state-dir>/root/opt/cni/bin)")
 	fs.IntVar(&cfg.ListenPort, "port", 10250, "kubelet API port")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -123,10 +123,10 @@ func parseFlags(args []string) (Config, error) {
 		return cfg, fmt.Errorf("--node-ip %q is not an IP address", cfg.NodeIP)
 	}
 	if cfg.CNIConfDir == "" {
-		cfg.CNIConfDir = filepath.Join(cfg.StateDir, "cni", "net.d")
+		cfg.CNIConfDir = filepath.Join(nodeRoot(cfg.StateDir), "etc", "cni", "net.d")
 	}
 	if cfg.CNIBinDir == "" {
-		cfg.CNIBinDir = filepath.Join(cfg.StateDir, "cni", "bin")
+		cfg.CNIBinDir = filepath.Join(nodeRoot(cfg.StateDir), "opt", "cni", "bin")
 	}
 	return cfg, nil
 }
@@ -204,7 +204,8 @@ func newAgent(cfg Config) (*Agent, error) {
 	}
 	return &Agent{
 		cfg: cfg, client: client, images: table, ipam: pool, self: self,
-		cni:      &cniChain{confDir: cfg.CNIConfDir, binDir: cfg.CNIBinDir},
+		cni: &cniChain{confDir: cfg.CNIConfDir, binDir: cfg.CNIBinDir,
+			podInit: self, nodeRoot: nodeRoot(cfg.StateDir)},
 		runtimes: map[string]*podRuntime{},
 	}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"dev.ambient/lab/labctl/internal/podinit"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -136,22 +138,22 @@ func TestContainerMountsResolveVolumesAndRejectEscapes(t *testing.T) {
 		{Name: "host", MountPath: "/run/x"},
 		{Name: "cfg", MountPath: "/etc/one", SubPath: "one.conf"},
 	}}
-	mounts, err := containerMounts(pod, c, "/state/pod")
+	mounts, err := containerMounts(pod, c, "/state/pod", "/state/root")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"/state/pod/volumes/cfg=/etc/app:ro", "/var/run/x=/run/x", "/state/pod/volumes/cfg/one.conf=/etc/one"}
+	want := []string{"/state/pod/volumes/cfg=/etc/app:ro", "/state/root/run/x=/run/x", "/state/pod/volumes/cfg/one.conf=/etc/one"}
 	for i, m := range mounts {
 		if m.String() != want[i] {
 			t.Errorf("mount %d = %s, want %s", i, m, want[i])
 		}
 	}
 	c.VolumeMounts = []corev1.VolumeMount{{Name: "cfg", MountPath: "/x", SubPath: "../../etc"}}
-	if _, err := containerMounts(pod, c, "/state/pod"); err == nil {
+	if _, err := containerMounts(pod, c, "/state/pod", "/state/root"); err == nil {
 		t.Error("subPath escaping the volume should fail")
 	}
 	c.VolumeMounts = []corev1.VolumeMount{{Name: "missing", MountPath: "/x"}}
-	if _, err := containerMounts(pod, c, "/state/pod"); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, err := containerMounts(pod, c, "/state/pod", "/state/root"); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("missing volume: %v", err)
 	}
 }
@@ -204,5 +206,84 @@ func TestResourceFieldRefs(t *testing.T) {
 	check("limits.cpu", "", strconv.Itoa(runtime.NumCPU()))
 	if _, err := resourceValue(c, &corev1.ResourceFieldSelector{Resource: "cpu"}); err == nil {
 		t.Error("a resource without limits./requests. should fail")
+	}
+}
+
+func TestNodeOwnedHostPathsArePerNode(t *testing.T) {
+	root := "/state/lab-node-1/root"
+	cases := map[string]string{
+		"/etc/cni/net.d":            root + "/etc/cni/net.d",
+		"/etc/cni":                  root + "/etc/cni",
+		"/opt/cni/bin":              root + "/opt/cni/bin",
+		"/var/run/ztunnel":          root + "/run/ztunnel",
+		"/run/ztunnel/ztunnel.sock": root + "/run/ztunnel/ztunnel.sock",
+		"/var/lib/ambient/cni/":     root + "/var/lib/ambient/cni",
+		"/var/run/netns":            "/var/run/netns",
+		"/run/netns":                "/run/netns",
+		"/run":                      "/run",
+		"/var/lib":                  "/var/lib",
+		"/proc":                     "/proc",
+		"/etc/ssl":                  "/etc/ssl",
+	}
+	for in, want := range cases {
+		if got := onNode(root, in); got != want {
+			t.Errorf("onNode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHostPathVolumesOfTwoNodesDoNotMeet(t *testing.T) {
+	state := t.TempDir()
+	dirOrCreate := corev1.HostPathDirectoryOrCreate
+	h := &corev1.HostPathVolumeSource{Path: "/etc/cni/net.d", Type: &dirOrCreate}
+	one, two := nodeRoot(filepath.Join(state, "n1")), nodeRoot(filepath.Join(state, "n2"))
+	for _, r := range []string{one, two} {
+		if err := prepareHostPath(h, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(one, "etc/cni/net.d/10-x.conflist"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(two, "etc/cni/net.d/10-x.conflist")); !os.IsNotExist(err) {
+		t.Errorf("node 2 sees node 1's file: %v", err)
+	}
+	_ = os.MkdirAll(filepath.Join(one, "run/ztunnel"), 0o755)
+	_ = os.MkdirAll(filepath.Join(one, "run/netns"), 0o755)
+	var got []string
+	for _, m := range nodeView(one) {
+		got = append(got, m.String())
+	}
+	want := []string{one + "/etc/cni=/etc/cni", one + "/run/ztunnel=/run/ztunnel"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("nodeView = %v, want %v", got, want)
+	}
+}
+
+func TestMountPropagationReachesPodInit(t *testing.T) {
+	h2c := corev1.MountPropagationHostToContainer
+	pod := &corev1.Pod{Spec: corev1.PodSpec{Volumes: []corev1.Volume{
+		{Name: "netns", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/run/netns"}}},
+	}}}
+	c := &corev1.Container{Name: "c", VolumeMounts: []corev1.VolumeMount{{Name: "netns", MountPath: "/var/run/netns", MountPropagation: &h2c}}}
+	mounts, err := containerMounts(pod, c, "/state/pod", "/state/root")
+	if err != nil || len(mounts) != 1 || mounts[0].String() != "/var/run/netns=/var/run/netns:rslave" {
+		t.Fatalf("mounts %v %v", mounts, err)
+	}
+	back, err := podinit.ParseMount(mounts[0].String() + "")
+	if err != nil || !back.HostToContainer || back.Target != "/var/run/netns" {
+		t.Fatalf("parsed %+v %v", back, err)
+	}
+	ro, err := podinit.ParseMount("/a=/b:ro:rslave")
+	if err != nil || !ro.ReadOnly || !ro.HostToContainer || ro.Target != "/b" {
+		t.Fatalf("parsed %+v %v", ro, err)
+	}
+}
+
+func TestArgsExpandEnvironmentReferences(t *testing.T) {
+	got := expandArgs([]string{"/bin/mesh", "--node=$(NODE_NAME)", "$(UNKNOWN)", "$$(NODE_NAME)"}, []string{"NODE_NAME=lab-node-1", "A=b=c"})
+	want := []string{"/bin/mesh", "--node=lab-node-1", "$(UNKNOWN)", "$(NODE_NAME)"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("expandArgs = %v, want %v", got, want)
 	}
 }

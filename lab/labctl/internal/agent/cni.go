@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
+	"dev.ambient/lab/labctl/internal/podinit"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -21,8 +23,25 @@ import (
 //
 // The conflist files are read from confDir; plugins (by their "type") from binDir. The agent's
 // own routed-veth setup plays the part of the main plugin, so only chained plugins are listed.
+//
+// With podInit set (the agent's own binary), each plugin runs through `labctl pod-init` in a mount
+// namespace of its own holding the node's filesystem view (nodeView of nodeRoot): a plugin a
+// DaemonSet installed reads the sockets and files that DaemonSet wrote on this node, at the paths
+// it wrote them to, as on a real node.
 type cniChain struct {
 	confDir, binDir string
+	podInit         string
+	nodeRoot        string
+}
+
+// command builds the process for one plugin run.
+func (c *cniChain) command(ctx context.Context, plugin string) *exec.Cmd {
+	if c.podInit == "" {
+		return exec.CommandContext(ctx, plugin)
+	}
+	cmd := exec.CommandContext(ctx, c.podInit, podinit.Args("", "", "", nodeView(c.nodeRoot), []string{plugin})...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS}
+	return cmd
 }
 
 type cniConfList struct {
@@ -95,7 +114,7 @@ func (c *cniChain) invoke(ctx context.Context, command string, pod *corev1.Pod, 
 				conf["prevResult"] = prev
 			}
 			stdin, _ := json.Marshal(conf)
-			cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, typ))
+			cmd := c.command(ctx, filepath.Join(c.binDir, typ))
 			cmd.Stdin = bytes.NewReader(stdin)
 			cmd.Env = append(os.Environ(),
 				"CNI_COMMAND="+command,

@@ -168,6 +168,22 @@ func (p *podRuntime) secretData(ctx context.Context, name string, optional *bool
 	return data, nil
 }
 
+// expandArgs expands $(VAR) in a container's command and args with its environment, as the
+// kubelet does (a DaemonSet passes --node=$(NODE_NAME) this way).
+func expandArgs(argv, env []string) []string {
+	values := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			values[k] = v
+		}
+	}
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = expandRefs(a, values)
+	}
+	return out
+}
+
 // expandRefs replaces $(NAME) with earlier variables' values, leaves unknown references as
 // written, and turns $$ into $, as the kubelet does.
 func expandRefs(s string, values map[string]string) string {

@@ -148,7 +148,7 @@ func (p *podRuntime) setUp() (err error) {
 	if err := p.writeEtcFiles(ip); err != nil {
 		return err
 	}
-	w := &volumeWriter{client: p.agent.client, nodeName: p.agent.cfg.Name, pod: p.pod, dir: p.dir}
+	w := &volumeWriter{client: p.agent.client, nodeName: p.agent.cfg.Name, pod: p.pod, dir: p.dir, nodeRoot: nodeRoot(p.agent.cfg.StateDir)}
 	refresh, err := w.writeAll(p.ctx)
 	if err != nil {
 		return err
@@ -381,7 +381,7 @@ func (p *podRuntime) runOnce(c *containerState) error {
 
 // command builds the pod-init invocation for a container.
 func (p *podRuntime) command(c *containerState, argv []string) (*exec.Cmd, error) {
-	mounts, err := containerMounts(p.pod, &c.spec, p.dir)
+	mounts, err := containerMounts(p.pod, &c.spec, p.dir, nodeRoot(p.agent.cfg.StateDir))
 	if err != nil {
 		return nil, err
 	}
@@ -410,12 +410,13 @@ func (p *podRuntime) command(c *containerState, argv []string) (*exec.Cmd, error
 		hostname = p.hostname()
 		flags |= syscall.CLONE_NEWUTS
 	}
-	args := podinit.Args(netns, hostname, c.spec.WorkingDir, mounts, argv)
-	cmd := exec.Command(p.agent.self, args...)
 	env, err := p.resolveEnv(c)
 	if err != nil {
 		return nil, err
 	}
+	argv = expandArgs(argv, env)
+	args := podinit.Args(netns, hostname, c.spec.WorkingDir, mounts, argv)
+	cmd := exec.Command(p.agent.self, args...)
 	p.mu.Lock()
 	c.env = env
 	p.mu.Unlock()

@@ -27,6 +27,7 @@ type volumeWriter struct {
 	nodeName string
 	pod      *corev1.Pod
 	dir      string // the pod's directory; volumes live in dir/volumes/<name>
+	nodeRoot string // where the node's own host paths live (see nodefs.go)
 }
 
 func (w *volumeWriter) volumeDir(name string) string {
@@ -54,7 +55,7 @@ func (w *volumeWriter) write(ctx context.Context, v *corev1.Volume) (time.Time, 
 	dir := w.volumeDir(v.Name)
 	switch {
 	case v.HostPath != nil:
-		return time.Time{}, prepareHostPath(v.HostPath)
+		return time.Time{}, prepareHostPath(v.HostPath, w.nodeRoot)
 	case v.EmptyDir != nil:
 		return time.Time{}, os.MkdirAll(dir, 0o777)
 	case v.ConfigMap != nil:
@@ -288,23 +289,30 @@ func writeFiles(dir string, files map[string][]byte, perm os.FileMode) error {
 	return nil
 }
 
-func prepareHostPath(h *corev1.HostPathVolumeSource) error {
+func prepareHostPath(h *corev1.HostPathVolumeSource, nodeRoot string) error {
 	t := corev1.HostPathUnset
 	if h.Type != nil {
 		t = *h.Type
 	}
-	info, err := os.Stat(h.Path)
+	path := onNode(nodeRoot, h.Path)
+	if path != h.Path && t == corev1.HostPathUnset {
+		// A node-owned path exists on a real node before any pod mounts it; here it starts empty.
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			return err
+		}
+	}
+	info, err := os.Stat(path)
 	switch t {
 	case corev1.HostPathDirectoryOrCreate:
 		if os.IsNotExist(err) {
-			return os.MkdirAll(h.Path, 0o755)
+			return os.MkdirAll(path, 0o755)
 		}
 	case corev1.HostPathFileOrCreate:
 		if os.IsNotExist(err) {
-			if err := os.MkdirAll(filepath.Dir(h.Path), 0o755); err != nil {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return err
 			}
-			return os.WriteFile(h.Path, nil, 0o644)
+			return os.WriteFile(path, nil, 0o644)
 		}
 	case corev1.HostPathDirectory:
 		if err != nil || !info.IsDir() {
@@ -323,11 +331,11 @@ func prepareHostPath(h *corev1.HostPathVolumeSource) error {
 }
 
 // containerMounts turns a container's volumeMounts into pod-init bind mounts.
-func containerMounts(pod *corev1.Pod, c *corev1.Container, podDir string) ([]podinit.Mount, error) {
+func containerMounts(pod *corev1.Pod, c *corev1.Container, podDir, nodeRoot string) ([]podinit.Mount, error) {
 	sources := map[string]string{}
 	for _, v := range pod.Spec.Volumes {
 		if v.HostPath != nil {
-			sources[v.Name] = v.HostPath.Path
+			sources[v.Name] = onNode(nodeRoot, v.HostPath.Path)
 		} else {
 			sources[v.Name] = filepath.Join(podDir, "volumes", v.Name)
 		}
@@ -348,7 +356,8 @@ func containerMounts(pod *corev1.Pod, c *corev1.Container, podDir string) ([]pod
 		if !filepath.IsAbs(vm.MountPath) {
 			return nil, fmt.Errorf("container %s volumeMounts[%d]: mountPath %q is not absolute", c.Name, i, vm.MountPath)
 		}
-		mounts = append(mounts, podinit.Mount{Source: src, Target: vm.MountPath, ReadOnly: vm.ReadOnly})
+		slave := vm.MountPropagation != nil && *vm.MountPropagation != corev1.MountPropagationNone
+		mounts = append(mounts, podinit.Mount{Source: src, Target: vm.MountPath, ReadOnly: vm.ReadOnly, HostToContainer: slave})
 	}
 	return mounts, nil
 }

@@ -26,26 +26,35 @@ type Mount struct {
 	Source   string
 	Target   string
 	ReadOnly bool
+	// HostToContainer is Kubernetes' mountPropagation of that name: mounts the host makes under
+	// the source later (a new pod's network namespace under /run/netns) appear in the container.
+	HostToContainer bool
 }
 
-// String renders the flag form "source=target[:ro]".
+// String renders the flag form "source=target[:ro][:rslave]".
 func (m Mount) String() string {
 	s := m.Source + "=" + m.Target
 	if m.ReadOnly {
 		s += ":ro"
 	}
+	if m.HostToContainer {
+		s += ":rslave"
+	}
 	return s
 }
 
-// ParseMount parses the flag form "source=target[:ro]".
+// ParseMount parses the flag form "source=target[:ro][:rslave]".
 func ParseMount(s string) (Mount, error) {
 	src, target, ok := strings.Cut(s, "=")
 	if !ok || src == "" || target == "" {
-		return Mount{}, fmt.Errorf("mount %q: want source=target[:ro]", s)
+		return Mount{}, fmt.Errorf("mount %q: want source=target[:ro][:rslave]", s)
 	}
 	m := Mount{Source: src, Target: target}
-	if strings.HasSuffix(target, ":ro") {
-		m.Target, m.ReadOnly = strings.TrimSuffix(target, ":ro"), true
+	if strings.HasSuffix(m.Target, ":rslave") {
+		m.Target, m.HostToContainer = strings.TrimSuffix(m.Target, ":rslave"), true
+	}
+	if strings.HasSuffix(m.Target, ":ro") {
+		m.Target, m.ReadOnly = strings.TrimSuffix(m.Target, ":ro"), true
 	}
 	if !filepath.IsAbs(m.Source) || !filepath.IsAbs(m.Target) {
 		return Mount{}, fmt.Errorf("mount %q: paths must be absolute", s)
@@ -103,8 +112,16 @@ func Run(args []string) error {
 	runtime.LockOSThread()
 
 	// The agent started us in a new mount namespace; keep our mounts from leaking to the host.
-	if err := unix.Mount("none", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("making / private: %w", err)
+	// With a HostToContainer mount the tree becomes a slave of the host's instead (as a container
+	// runtime's rslave root): the host's new mounts still arrive, ours still do not leak.
+	propagation, what := uintptr(unix.MS_PRIVATE), "private"
+	for _, m := range mounts {
+		if m.HostToContainer {
+			propagation, what = unix.MS_SLAVE, "a slave of the host"
+		}
+	}
+	if err := unix.Mount("none", "/", "", unix.MS_REC|propagation, ""); err != nil {
+		return fmt.Errorf("making / %s: %w", what, err)
 	}
 	for _, m := range mounts {
 		if err := bindMount(m); err != nil {

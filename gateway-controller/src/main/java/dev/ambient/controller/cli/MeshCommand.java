@@ -1,6 +1,7 @@
 package dev.ambient.controller.cli;
 
 import dev.ambient.controller.ca.CaCommand;
+import dev.ambient.controller.cni.CniAgentCommand;
 import dev.ambient.controller.demo.DemoCommand;
 import dev.ambient.controller.install.InstallCommand;
 import dev.ambient.controller.server.ControllerCommand;
@@ -37,6 +38,14 @@ public final class MeshCommand implements Runnable {
 
   public static void main(String[] args) {
     // Servers return from call() only once they have shut down, so exiting here is always right.
-    System.exit(new CommandLine(new MeshCommand()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, with the subcommands that live outside the ztunnel module added. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new MeshCommand());
+    // The CNI node agent needs the Kubernetes client, which only this module has.
+    cl.getSubcommands().get("cni").addSubcommand("agent", new CniAgentCommand());
+    return cl;
   }
 }

@@ -1,7 +1,9 @@
 package dev.ambient.controller.install;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,7 +39,12 @@ public final class InstallCommand implements Callable<Integer> {
           "00-namespace.yaml",
           "10-controller-rbac.yaml",
           "20-controller.yaml",
-          "40-waypoint-classes.yaml");
+          "30-ztunnel.yaml",
+          "40-cni.yaml",
+          "50-waypoint-classes.yaml");
+
+  /** The node DaemonSets, in the order they become ready (ztunnel needs the controller). */
+  static final List<String> DAEMONSETS = List.of("ztunnel", "ambient-cni");
 
   static final String FIELD_MANAGER = "ambient-install";
   static final String NAMESPACE = "istio-system";
@@ -84,12 +91,22 @@ public final class InstallCommand implements Callable<Integer> {
               .inNamespace(NAMESPACE)
               .withName(CONTROLLER)
               .waitUntilReady(timeoutSeconds, TimeUnit.SECONDS);
-      out.println(
-          "mesh installed: "
-              + CONTROLLER
-              + " ready ("
-              + ready.getStatus().getReadyReplicas()
-              + " replica); label a namespace istio.io/dataplane-mode=ambient to add it");
+      out.println(CONTROLLER + " ready (" + ready.getStatus().getReadyReplicas() + " replica)");
+      for (String name : DAEMONSETS) {
+        out.println(
+            "waiting for DaemonSet " + NAMESPACE + "/" + name + " to be ready on every node ...");
+        out.flush();
+        DaemonSet ds =
+            client
+                .apps()
+                .daemonSets()
+                .inNamespace(NAMESPACE)
+                .withName(name)
+                .waitUntilCondition(
+                    InstallCommand::daemonSetReady, timeoutSeconds, TimeUnit.SECONDS);
+        out.println(name + " ready on " + ds.getStatus().getNumberReady() + " nodes");
+      }
+      out.println("mesh installed; label a namespace istio.io/dataplane-mode=ambient to add it");
       return 0;
     } catch (KubernetesClientException | IOException | IllegalStateException e) {
       err.println("mesh install: " + e.getMessage());
@@ -109,6 +126,23 @@ public final class InstallCommand implements Callable<Integer> {
             .withName("gatewayclasses.gateway.networking.k8s.io")
             .get()
         != null;
+  }
+
+  /**
+   * Every node runs the current pod template and it is ready (what kubectl rollout status checks).
+   */
+  static boolean daemonSetReady(DaemonSet ds) {
+    if (ds == null || ds.getStatus() == null) {
+      return false;
+    }
+    var st = ds.getStatus();
+    Long generation = ds.getMetadata().getGeneration();
+    int desired = st.getDesiredNumberScheduled() == null ? 0 : st.getDesiredNumberScheduled();
+    return generation != null
+        && generation.equals(st.getObservedGeneration())
+        && desired > 0
+        && desired == (st.getUpdatedNumberScheduled() == null ? 0 : st.getUpdatedNumberScheduled())
+        && desired == (st.getNumberReady() == null ? 0 : st.getNumberReady());
   }
 
   static KubernetesClient connect(Path kubeconfig) throws IOException {
@@ -170,7 +204,13 @@ public final class InstallCommand implements Callable<Integer> {
           if (isGatewayApi(o) && !servesGatewayApi(client)) {
             continue;
           }
-          client.resource(o).withTimeout(120, TimeUnit.SECONDS).delete();
+          // Foreground: the DaemonSets' pods are gone (and the CNI agent has taken its plugin out
+          // of the nodes' configuration) before uninstall reports done.
+          client
+              .resource(o)
+              .withPropagationPolicy(DeletionPropagation.FOREGROUND)
+              .withTimeout(120, TimeUnit.SECONDS)
+              .delete();
           out.println("deleted " + describe(o));
           out.flush();
         }

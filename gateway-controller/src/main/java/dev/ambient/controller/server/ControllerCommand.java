@@ -13,6 +13,7 @@ import dev.ambient.controller.gateway.WaypointGatewayController;
 import dev.ambient.controller.gateway.WaypointManifests;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
+import dev.ambient.controller.kube.TrustBundlePublisher;
 import dev.ambient.controller.routes.RouteStatusController;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
 import dev.ambient.controller.waypoint.WaypointPublisher;
@@ -38,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.ArgGroup;
@@ -138,6 +140,8 @@ public final class ControllerCommand implements Callable<Integer> {
 
     private KubernetesClient kubeClient;
     private WaypointDiscovery waypointDiscovery;
+    private KubernetesSnapshotSource kubeSource;
+    private WaypointGatewayController waypointGateways;
 
     @Option(
         names = "--listen-ip",
@@ -179,6 +183,24 @@ public final class ControllerCommand implements Callable<Integer> {
                 kubeClient, KubeTranslator.Settings.DEFAULT.rootNamespace(), caOptions);
           }
           ca = caOptions.open();
+          if (kubeSource != null) {
+            // As istiod: the trust bundle in ConfigMap istio-ca-root-cert, in the mesh's
+            // namespace (for ztunnels) and in every namespace with a waypoint (for its pods).
+            String namespace = System.getenv().getOrDefault("POD_NAMESPACE", "istio-system");
+            kubeSource.alsoClosing(
+                TrustBundlePublisher.start(
+                    kubeClient,
+                    () -> {
+                      Set<String> namespaces = new TreeSet<>();
+                      namespaces.add(namespace);
+                      if (waypointGateways != null) {
+                        waypointGateways.waypoints().forEach(gw -> namespaces.add(gw.namespace()));
+                      }
+                      return namespaces;
+                    },
+                    ca.bundlePath(),
+                    Duration.ofSeconds(10)));
+          }
         } catch (CaStateException | RuntimeException e) {
           source.close();
           throw e;
@@ -292,6 +314,8 @@ public final class ControllerCommand implements Callable<Integer> {
           closing.add(waypoints);
           closing.add(startFleet(source, routes, waypoints));
         }
+        kubeSource = source;
+        waypointGateways = waypoints;
         closing.add(client);
         return source.alsoClosing(closing.toArray(new AutoCloseable[0]));
       } catch (TimeoutException e) {

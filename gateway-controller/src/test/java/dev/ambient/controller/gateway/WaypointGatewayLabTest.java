@@ -53,7 +53,7 @@ class WaypointGatewayLabTest {
   @Test
   void aWaypointGatewayBecomesADeploymentAndServiceWithStatusAndGoesAwayWhenInvalid()
       throws Exception {
-    lab.kubectlWithInput(resource("/deploy/40-waypoint-classes.yaml"), "apply", "-f", "-")
+    lab.kubectlWithInput(resource("/deploy/50-waypoint-classes.yaml"), "apply", "-f", "-")
         .orThrow("apply classes");
     lab.kubectlWithInput(resource("/gateway/waypoints.yaml"), "apply", "-f", "-")
         .orThrow("apply gateways");

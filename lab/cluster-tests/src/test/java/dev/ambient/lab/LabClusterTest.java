@@ -302,14 +302,22 @@ class LabClusterTest {
     lab.k("-n", "labtest", "rollout", "status", "daemonset/node-probe", "--timeout=120s");
     assertThat(podIps("app=node-probe")).containsExactlyInAnyOrder("10.200.0.11", "10.200.0.12");
     Path dir = Path.of("/run/ambient-lab-test-hostpath");
+    // A path under /run belongs to the node: each node's pod writes into its own copy, under the
+    // node's state dir, and never sees the other node's file.
+    Path state = LabCluster.ADMIN_KUBECONFIG.getParent();
+    Path one = state.resolve("lab-node-1/root/run/ambient-lab-test-hostpath");
+    Path two = state.resolve("lab-node-2/root/run/ambient-lab-test-hostpath");
     try {
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(
               () -> {
-                assertThat(dir.resolve("lab-node-1")).hasContent("lab-node-1 10.200.0.11");
-                assertThat(dir.resolve("lab-node-2")).hasContent("lab-node-2 10.200.0.12");
+                assertThat(one.resolve("lab-node-1")).hasContent("lab-node-1 10.200.0.11");
+                assertThat(two.resolve("lab-node-2")).hasContent("lab-node-2 10.200.0.12");
               });
+      assertThat(one.resolve("lab-node-2")).doesNotExist();
+      assertThat(two.resolve("lab-node-1")).doesNotExist();
+      assertThat(dir.resolve("lab-node-1")).doesNotExist();
     } finally {
       lab.k("-n", "labtest", "delete", "daemonset", "node-probe", "--wait=true");
       run("rm", "-rf", dir.toString());

@@ -270,7 +270,12 @@ public final class ZtunnelApp implements AutoCloseable {
     state.onChange(this::prefetchCertificates);
     listeners.start().get(30, TimeUnit.SECONDS);
     if (settings.inPod()) {
-      inPod = new InPodManager(listeners, settings.podDrainTimeout());
+      // With discovery from a cluster, pods arrive from the CNI step before they are published.
+      inPod =
+          new InPodManager(
+              listeners,
+              settings.podDrainTimeout(),
+              settings.xdsAddress() != null ? settings.trustDomain() : null);
       inPodServer = new InPodServer(settings.inpodSocket(), inPod);
       inPodServer.start();
     }

@@ -142,7 +142,7 @@ public final class ZtunnelCommand implements Callable<Integer> {
             config,
             node,
             trustDomain,
-            address("--ca-address", caAddress, null),
+            serverAddress("--ca-address", caAddress),
             caRoot,
             caTokenFile,
             duration("--cert-ttl", certTtl),
@@ -154,7 +154,7 @@ public final class ZtunnelCommand implements Callable<Integer> {
             workerThreads,
             inpodSocket,
             duration("--pod-drain-timeout", podDrainTimeout),
-            xdsAddress == null ? null : address("--xds-address", xdsAddress, null),
+            xdsAddress == null ? null : serverAddress("--xds-address", xdsAddress),
             xdsPlaintext);
     Duration drain = duration("--drain-timeout", drainTimeout);
     ZtunnelApp app;
@@ -187,6 +187,30 @@ public final class ZtunnelCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+  }
+
+  /**
+   * A server to dial: {@code ip:port}, or {@code name:port} (a Service name in a cluster), which
+   * stays unresolved here: gRPC resolves it when it connects, and again after a failure.
+   */
+  private InetSocketAddress serverAddress(String option, String value) {
+    int colon = value.lastIndexOf(':');
+    String host = colon > 0 ? value.substring(0, colon) : "";
+    if (host.matches("[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?")
+        && host.matches(".*[a-zA-Z].*")
+        && !host.equals("localhost")) {
+      try {
+        int port = Integer.parseInt(value.substring(colon + 1));
+        if (port > 0 && port <= 65535) {
+          return InetSocketAddress.createUnresolved(host, port);
+        }
+      } catch (NumberFormatException e) {
+        // Reported below with the ip:port wording.
+      }
+      throw new ParameterException(
+          spec.commandLine(), option + ": port of \"" + value + "\" is not in 1..65535");
+    }
+    return address(option, value, null);
   }
 
   private Duration duration(String option, String text) {

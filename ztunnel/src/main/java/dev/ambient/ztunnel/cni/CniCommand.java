@@ -22,7 +22,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Capture a pod's traffic into the node's ztunnel (the CNI agent's role; needs root).",
-    subcommands = {CniCommand.Add.class, CniCommand.Del.class, CniCommand.Resync.class})
+    subcommands = {
+      CniCommand.Add.class,
+      CniCommand.Del.class,
+      CniCommand.Resync.class,
+      CniCommand.Plugin.class
+    })
 public final class CniCommand implements Runnable {
   public static final String DEFAULT_SOCKET = "/var/run/ztunnel/ztunnel.sock";
   public static final String DEFAULT_STATE_DIR = "/var/run/ambient/cni";
@@ -132,6 +137,29 @@ public final class CniCommand implements Runnable {
     @Override
     public Integer call() {
       return common.report(common.plugin().resync());
+    }
+  }
+
+  @Command(
+      name = "plugin",
+      description =
+          "The CNI plugin (CNI spec 1.0): CNI_COMMAND etc. in the environment, the network"
+              + " configuration on stdin, the result or error on stdout. install-cni puts a launcher"
+              + " for it into the node's CNI bin directory.")
+  static final class Plugin implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      String stdin = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      CniSpecPlugin.Result r = CniSpecPlugin.standard().run(System.getenv(), stdin);
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(r.stdout());
+      out.flush();
+      PrintWriter err = spec.commandLine().getErr();
+      err.print(r.stderr());
+      err.flush();
+      return r.exitCode();
     }
   }
 }

@@ -121,9 +121,27 @@ public final class CniPlugin {
     for (InetAddress a : w.addresses()) {
       ips.add(a.getHostAddress());
     }
+    return capture(
+        new PodRecord(
+            w.uid(), w.namespace(), w.name(), w.serviceAccount(), ns.toString(), ips, node),
+        w.addresses());
+  }
+
+  /**
+   * Captures a pod already known to be in the mesh (the cluster's CNI agent decides that from the
+   * API server): checks the netns holds one of its addresses, installs the rules, records it and
+   * hands it to ztunnel; any failure rolls back (fail closed).
+   */
+  public Outcome capture(PodRecord record, List<InetAddress> addresses) {
+    String what = "cni add " + record.namespace() + "/" + record.name();
+    Path ns = Path.of(record.netns());
+    List<String> ips = record.ips();
+    if (!NetnsCommand.enterable(ns)) {
+      return fail(BAD_INPUT, what + ": netns " + ns + " is not a live network namespace");
+    }
     // A wrong --netns would lend this workload's identity to another pod's traffic.
     try {
-      if (!holdsAnyOf(ns, w.addresses())) {
+      if (!holdsAnyOf(ns, addresses)) {
         return fail(
             BAD_INPUT,
             what
@@ -137,10 +155,6 @@ public final class CniPlugin {
       return fail(
           BAD_INPUT, what + ": cannot read the addresses in netns " + ns + ": " + e.getMessage());
     }
-    PodRecord record =
-        new PodRecord(
-            w.uid(), w.namespace(), w.name(), w.serviceAccount(), ns.toString(), ips, node);
-
     InPodRules rules = new InPodRules(ns);
     try {
       rules.add();
@@ -309,7 +323,7 @@ public final class CniPlugin {
   }
 
   /** True when an interface inside {@code netns} carries one of {@code addresses}. */
-  static boolean holdsAnyOf(Path netns, List<InetAddress> addresses) throws IOException {
+  public static boolean holdsAnyOf(Path netns, List<InetAddress> addresses) throws IOException {
     String out = NetnsCommand.run(netns, null, "ip", "-o", "addr", "show");
     for (String line : out.split("\n")) {
       // "2: eth0    inet 10.71.1.2/24 brd ... scope global eth0"

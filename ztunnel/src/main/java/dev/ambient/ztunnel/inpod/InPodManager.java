@@ -31,6 +31,7 @@ public final class InPodManager implements AutoCloseable {
 
   private final ProxyListeners proxy;
   private final Duration drainTimeout;
+  private final String trustDomain;
   private final Map<String, PodListeners> pods = new LinkedHashMap<>();
   private final AtomicLong generation = new AtomicLong();
   // Concurrent: drains complete on event loops, which must never wait for this manager's lock.
@@ -43,8 +44,19 @@ public final class InPodManager implements AutoCloseable {
    * @param drainTimeout how long a removed pod's connections may finish before they are cut
    */
   public InPodManager(ProxyListeners proxy, Duration drainTimeout) {
+    this(proxy, drainTimeout, null);
+  }
+
+  /**
+   * @param trustDomain when not null, a pod the mesh state does not know yet is served from what
+   *     the CNI step says about it (as Istio's ztunnel does): in a cluster the CNI step runs before
+   *     the pod has an address in the API, so discovery cannot have it yet. Null refuses such pods
+   *     (the mesh-file mode, where the file is written before pods start).
+   */
+  public InPodManager(ProxyListeners proxy, Duration drainTimeout, String trustDomain) {
     this.proxy = proxy;
     this.drainTimeout = drainTimeout;
+    this.trustDomain = trustDomain;
     proxy.state().onChange(this::follow);
   }
 
@@ -96,7 +108,16 @@ public final class InPodManager implements AutoCloseable {
     }
     String node = proxy.settings().nodeName();
     MeshState snapshot = proxy.state().current();
-    Workload workload = snapshot.workloadByUid(add.uid());
+    Workload known = snapshot.workloadByUid(add.uid());
+    if (known == null && trustDomain != null) {
+      known = provisional(add, node);
+      if (known == null) {
+        return CniMessage.Ack.failure(
+            "pod " + add.uid() + ": field ips: " + add.ips() + " are not IP addresses");
+      }
+      LOG.info("pod {} not in the mesh state yet: served as {}", add.uid(), known.identity());
+    }
+    Workload workload = known;
     if (workload == null || !node.equals(workload.node())) {
       String why = "unknown pod " + add.uid() + ": not a workload on node " + node;
       LOG.warn("CNI add refused: {}", why);
@@ -153,6 +174,9 @@ public final class InPodManager implements AutoCloseable {
     String node = proxy.settings().nodeName();
     for (PodListeners pod : List.copyOf(pods.values())) {
       Workload now = snapshot.workloadByUid(pod.uid);
+      if (now == null && trustDomain != null) {
+        continue; // not published yet (or already gone): the CNI step decides
+      }
       if (now == null || !node.equals(now.node())) {
         LOG.warn(
             "pod {} is no longer a workload on node {}: its listeners stay until the CNI step"
@@ -272,6 +296,35 @@ public final class InPodManager implements AutoCloseable {
 
   private void forget(CompletableFuture<Void> done) {
     draining.remove(done);
+  }
+
+  /** The workload as the CNI step describes it, until discovery delivers the real one. */
+  private Workload provisional(CniMessage.AddPod add, String node) {
+    List<java.net.InetAddress> addresses = new ArrayList<>();
+    for (String ip : add.ips()) {
+      // Only literals: a name here must never turn into a DNS lookup.
+      if (!ip.matches("[0-9a-fA-F.:]+")) {
+        return null;
+      }
+      try {
+        addresses.add(java.net.InetAddress.getByName(ip));
+      } catch (java.net.UnknownHostException e) {
+        return null;
+      }
+    }
+    return new Workload(
+        add.uid(),
+        add.name(),
+        add.namespace(),
+        add.serviceAccount(),
+        node,
+        trustDomain,
+        addresses,
+        dev.ambient.api.model.TunnelProtocol.HBONE,
+        null,
+        null,
+        null,
+        Map.of());
   }
 
   private Workload currentWorkload(String uid, Workload fallback) {

@@ -125,6 +125,35 @@ class InPodManagerTest {
   }
 
   @Test
+  void aPodDiscoveryDoesNotKnowYetIsRefusedFromAFileAndServedFromTheCniFactsInACluster()
+      throws Exception {
+    String netns = NetnsPair.path(pair.b).toString();
+    CniMessage.AddPod early =
+        new CniMessage.AddPod(
+            "Kubernetes//Pod/shop/new",
+            "shop",
+            "new",
+            "new-sa",
+            netns,
+            List.of(pair.ipB.getHostAddress()));
+    assertThat(node.manager.add(early).ok()).isFalse();
+
+    try (InPodManager cluster =
+        new InPodManager(node.listeners, Duration.ofMillis(200), TestMesh.TRUST_DOMAIN)) {
+      assertThat(cluster.add(early)).isEqualTo(CniMessage.Ack.success());
+      assertThat(cluster.served(early.uid()).identity().uri())
+          .isEqualTo("spiffe://" + TestMesh.TRUST_DOMAIN + "/ns/shop/sa/new-sa");
+      assertThat(listening(pair.b)).containsExactly("any:15001", "any:15006", "any:15008");
+      CniMessage.AddPod garbage =
+          new CniMessage.AddPod(
+              "Kubernetes//Pod/shop/bad", "shop", "bad", "sa", netns, List.of("example.com"));
+      assertThat(cluster.add(garbage).error()).contains("field ips");
+      assertThat(cluster.delete(early.uid()).ok()).isTrue();
+      cluster.awaitRemoved().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void delAndSnapshotCloseEverythingTheyOpened() throws Exception {
     String netns = NetnsPair.path(pair.b).toString();
     // One cycle first: event loops and JNA open their fds lazily, once.
