@@ -60,6 +60,8 @@ public final class WaypointGatewayController implements AutoCloseable {
   private SharedIndexInformer<Service> services;
   private SharedIndexInformer<ServiceAccount> accounts;
   private volatile List<WaypointGateway> current = List.of();
+  // Events arrive while the informers start; passes wait until every cache is there.
+  private volatile boolean started;
   private boolean pending;
 
   private WaypointGatewayController(KubernetesClient client, WaypointManifests.Settings settings) {
@@ -97,6 +99,7 @@ public final class WaypointGatewayController implements AutoCloseable {
       c.close();
       throw e;
     }
+    c.started = true;
     c.schedule(Duration.ZERO);
     return c;
   }
@@ -164,6 +167,9 @@ public final class WaypointGatewayController implements AutoCloseable {
   }
 
   private void schedule(Duration delay) {
+    if (!started) {
+      return; // start() schedules the first pass once the caches are filled
+    }
     synchronized (this) {
       if (pending) {
         return;

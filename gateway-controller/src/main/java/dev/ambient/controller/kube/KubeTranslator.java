@@ -3,6 +3,7 @@ package dev.ambient.controller.kube;
 import dev.ambient.api.authz.ImplicitWaypointPolicies;
 import dev.ambient.api.config.LenientMeshConfig;
 import dev.ambient.api.config.MeshConfigLoader;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -17,6 +18,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Translates Kubernetes objects into the mesh configuration, with Istio ambient's rules: a pod is
@@ -59,7 +62,7 @@ public final class KubeTranslator {
     root.put("trustDomain", settings.trustDomain());
     root.put("rootNamespace", settings.rootNamespace());
     root.put("workloads", workloads(objects.pods(), namespaces, settings));
-    root.put("services", services(objects.services(), namespaces, settings));
+    root.put("services", services(objects.services(), objects.pods(), namespaces, settings));
     root.put("authorizationPolicies", policies(objects.authorizationPolicies()));
     return MeshConfigLoader.buildLenient(root, "kubernetes");
   }
@@ -78,6 +81,42 @@ public final class KubeTranslator {
     }
     return new LenientMeshConfig(
         ImplicitWaypointPolicies.apply(base.config()), base.problems(), base.notes());
+  }
+
+  /**
+   * A named target port as the number the Service's pods give that name. The mesh model has one
+   * target port per service port (Istio's per-workload port lists are not modelled yet), so this
+   * works when the selected pods agree, as pods of one template do; when they disagree the name is
+   * kept (as when a selected pod lacks the name), and the mesh config loader refuses the Service
+   * naming the field. With no selected pod there are no endpoints, and 0 stands in until one runs.
+   */
+  static Object namedTargetPort(Service svc, String name, List<Pod> pods) {
+    Map<String, String> selector = svc.getSpec().getSelector();
+    if (selector == null || selector.isEmpty()) {
+      return name;
+    }
+    Set<Integer> numbers = new TreeSet<>();
+    boolean selected = false;
+    for (Pod pod : pods) {
+      if (!svc.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace())
+          || pod.getMetadata().getLabels() == null
+          || !pod.getMetadata().getLabels().entrySet().containsAll(selector.entrySet())
+          || pod.getSpec() == null) {
+        continue;
+      }
+      selected = true;
+      for (var c : pod.getSpec().getContainers()) {
+        for (var cp : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
+          if (name.equals(cp.getName()) && cp.getContainerPort() != null) {
+            numbers.add(cp.getContainerPort());
+          }
+        }
+      }
+    }
+    if (numbers.size() == 1) {
+      return numbers.iterator().next();
+    }
+    return selected ? name : 0;
   }
 
   /** Whether the pod's traffic is captured into the mesh. */
@@ -167,7 +206,10 @@ public final class KubeTranslator {
   }
 
   private static List<Object> services(
-      List<Service> services, Map<String, Namespace> namespaces, Settings settings) {
+      List<Service> services,
+      List<Pod> pods,
+      Map<String, Namespace> namespaces,
+      Settings settings) {
     List<Object> out = new ArrayList<>();
     for (Service svc : sorted(services)) {
       var spec = svc.getSpec();
@@ -198,7 +240,10 @@ public final class KubeTranslator {
         IntOrString target = p.getTargetPort();
         if (target != null) {
           port.put(
-              "targetPort", target.getIntVal() != null ? target.getIntVal() : target.getStrVal());
+              "targetPort",
+              target.getIntVal() != null
+                  ? target.getIntVal()
+                  : namedTargetPort(svc, target.getStrVal(), pods));
         }
         if (p.getName() != null && !p.getName().isEmpty()) {
           port.put("name", p.getName());

@@ -331,4 +331,56 @@ class KubeTranslatorTest {
     assertThat(state.policiesFor(byName.get("other-1"))).isEmpty();
     assertThat(state.policiesFor(byName.get("waypoint-1"))).isEmpty();
   }
+
+  @Test
+  void aNamedTargetPortIsTheNumberItsPodsGiveTheName() throws Exception {
+    java.util.function.Function<String, Service> svc =
+        app ->
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace("mesh")
+                .withName(app)
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.0.2" + app.length())
+                .addToSelector("app", app)
+                .addNewPort()
+                .withPort(80)
+                .withTargetPort(new IntOrString("http"))
+                .endPort()
+                .endSpec()
+                .build();
+    java.util.function.BiFunction<String, Integer, Pod> withPort =
+        (name, number) ->
+            pod("mesh", name, "10.244.1." + (10 + name.length() + number % 7))
+                .editSpec()
+                .addNewContainer()
+                .withName("c")
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(number)
+                .endPort()
+                .endContainer()
+                .endSpec()
+                .build();
+
+    var agreed =
+        translate(
+            List.of(namespace("mesh", "ambient")),
+            List.of(withPort.apply("echo-1", 3000), withPort.apply("echo-2", 3000)),
+            List.of(svc.apply("echo")),
+            List.of());
+    assertThat(agreed.problems()).isEmpty();
+    assertThat(agreed.config().services().get(0).port(80).targetPort()).isEqualTo(3000);
+
+    // Pods of one Service disagreeing: not expressible yet, so refused naming the field.
+    var disagreed =
+        translate(
+            List.of(namespace("mesh", "ambient")),
+            List.of(withPort.apply("echo-1", 3000), withPort.apply("echo-2", 3001)),
+            List.of(svc.apply("echo")),
+            List.of());
+    assertThat(disagreed.problems())
+        .anySatisfy(p -> assertThat(p).contains("mesh/echo").contains("ports[0].targetPort"));
+  }
 }

@@ -41,6 +41,18 @@ final class MainInternalListener {
     for (ServiceListener s : model.listeners()) {
       l.addFilterChains(chain(s));
     }
+    // A destination the waypoint does not serve (a VIP whose service left it, or none yet: Envoy
+    // refuses a listener without chains) is closed at once, never proxied anywhere.
+    l.setDefaultFilterChain(
+        FilterChain.newBuilder()
+            .setName("unserved")
+            .addFilters(
+                Filter.newBuilder()
+                    .setName("envoy.filters.network.direct_response")
+                    .setTypedConfig(
+                        Protos.any(
+                            io.envoyproxy.envoy.extensions.filters.network.direct_response.v3.Config
+                                .getDefaultInstance()))));
     return l.build();
   }
 
