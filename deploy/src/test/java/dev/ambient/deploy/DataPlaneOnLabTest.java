@@ -208,6 +208,13 @@ class DataPlaneOnLabTest {
                 "http://" + echo2 + ":3000/"))
         .contains("echo-2");
 
+    // A rollout of the CNI agent keeps the plugin chained throughout: the file is never removed
+    // and written again (same inode), so no pod can start uncaptured in the gap.
+    Object before = fileKey(conflist("lab-node-1"));
+    lab.k("-n", "istio-system", "rollout", "restart", "daemonset/ambient-cni");
+    lab.k("-n", "istio-system", "rollout", "status", "daemonset/ambient-cni", "--timeout=180s");
+    assertThat(fileKey(conflist("lab-node-1"))).isEqualTo(before);
+
     // Uninstall: DaemonSets gone, the CNI entry gone from every node, the pods still running.
     lab.launcher(Duration.ofMinutes(5), "uninstall", "--kubeconfig", kubeconfig)
         .orThrow("mesh uninstall");
@@ -220,6 +227,10 @@ class DataPlaneOnLabTest {
       assertThat(lab.k("-n", mesh, "get", "pod", pod, "-o", "jsonpath={.status.phase}"))
           .isEqualTo("Running");
     }
+  }
+
+  private static Object fileKey(Path f) throws java.io.IOException {
+    return Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
   }
 
   private static Path nodeRoot(String node) {
