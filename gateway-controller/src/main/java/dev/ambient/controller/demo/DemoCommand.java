@@ -41,8 +41,32 @@ public final class DemoCommand implements Callable<Integer> {
       description =
           "inpod: pods as network namespaces with transparent capture and real curl (needs root);"
               + " loopback: workloads on 127.x addresses, clients through SOCKS5;"
-              + " auto (default): inpod when root, else loopback.")
+              + " waypoint: L7 routing and policy in a waypoint on the lab cluster (needs root);"
+              + " auto (default): inpod then waypoint when root, else loopback.")
   String mode;
+
+  @Option(
+      names = "--repo",
+      description = "The project checkout (default: $MESH_REPO, which ./mesh sets).")
+  Path repo;
+
+  private int waypointDemo() throws Exception {
+    Path checkout = repo;
+    if (checkout == null && System.getenv("MESH_REPO") != null) {
+      checkout = Path.of(System.getenv("MESH_REPO"));
+    }
+    if (checkout == null || !Files.isRegularFile(checkout.resolve("lab/lab.sh"))) {
+      out.println("demo --mode waypoint: run it through ./mesh (or pass --repo <checkout>)");
+      return 1;
+    }
+    if (!dev.ambient.netlab.NetLab.unavailableReason().isEmpty()) {
+      out.println(
+          "demo --mode waypoint needs root for the lab cluster: "
+              + dev.ambient.netlab.NetLab.unavailableReason().get());
+      return 1;
+    }
+    return new WaypointDemo(checkout, out).run();
+  }
 
   /** Where the demo reports; a test can capture it. */
   PrintStream out = System.out;
@@ -71,9 +95,18 @@ public final class DemoCommand implements Callable<Integer> {
         }
         return new InPodDemo(workDir, out).run();
       }
+      case "waypoint" -> {
+        return waypointDemo();
+      }
       case "auto" -> {
         if (canInPod) {
-          return new InPodDemo(workDir, out).run();
+          int l4 = new InPodDemo(workDir, out).run();
+          if (l4 != 0) {
+            return l4;
+          }
+          out.println();
+          out.println("==== L7: a waypoint on the lab cluster (./mesh demo --mode waypoint) ====");
+          return waypointDemo();
         }
         out.println(
             "(not root: running the loopback demo; 'sudo ./mesh demo' shows in-pod capture)");
