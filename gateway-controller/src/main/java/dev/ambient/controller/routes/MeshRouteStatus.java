@@ -1,6 +1,7 @@
 package dev.ambient.controller.routes;
 
 import dev.ambient.controller.status.Conditions;
+import dev.ambient.controller.waypoint.RouteProblem;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -41,6 +42,21 @@ public final class MeshRouteStatus {
    */
   public static List<RouteParentStatus> parents(
       HTTPRoute route, Function<String, Service> services, Instant now) {
+    return parents(route, services, List.of(), now);
+  }
+
+  /**
+   * @param problems what the waypoints' translation of this route left out or answers with 500
+   *     instead ({@link dev.ambient.controller.waypoint.RouteTables}); all but unresolved backends
+   *     (already in ResolvedRefs) make a {@code PartiallyInvalid} condition, its message starting
+   *     "Dropped Rule" as Gateway API asks
+   * @return the route's complete {@code status.parents}
+   */
+  public static List<RouteParentStatus> parents(
+      HTTPRoute route,
+      Function<String, Service> services,
+      List<RouteProblem> problems,
+      Instant now) {
     String ns = route.getMetadata().getNamespace();
     Long generation = route.getMetadata().getGeneration();
     List<RouteParentStatus> existing =
@@ -54,6 +70,7 @@ public final class MeshRouteStatus {
       }
     }
     Condition resolved = resolvedRefs(route, services, generation);
+    Condition partial = partiallyInvalid(problems, generation);
     Set<ParentReference> seen = new LinkedHashSet<>();
     List<ParentReference> refs =
         route.getSpec() == null || route.getSpec().getParentRefs() == null
@@ -65,16 +82,38 @@ public final class MeshRouteStatus {
       }
       Condition accepted = accepted(ref, ns, services, generation);
       RouteParentStatus previous = find(existing, ref);
+      List<Condition> conditions = new ArrayList<>();
+      conditions.add(keepTransitionTime(accepted, previous, now));
+      conditions.add(keepTransitionTime(resolved, previous, now));
+      if (partial != null && "True".equals(accepted.getStatus())) {
+        conditions.add(keepTransitionTime(partial, previous, now));
+      }
       out.add(
           new RouteParentStatusBuilder()
               .withControllerName(CONTROLLER_NAME)
               .withParentRef(echo(ref))
-              .withConditions(
-                  keepTransitionTime(accepted, previous, now),
-                  keepTransitionTime(resolved, previous, now))
+              .withConditions(conditions)
               .build());
     }
     return out;
+  }
+
+  private static Condition partiallyInvalid(List<RouteProblem> problems, Long generation) {
+    List<String> dropped = new ArrayList<>();
+    for (RouteProblem p : problems) {
+      if (!p.reason().startsWith("backend answers 500")) {
+        dropped.add(p.field() + ": " + p.reason());
+      }
+    }
+    if (dropped.isEmpty()) {
+      return null;
+    }
+    return condition(
+        "PartiallyInvalid",
+        true,
+        "UnsupportedValue",
+        "Dropped Rule(s): " + String.join("; ", dropped),
+        generation);
   }
 
   /** The parentRef as the user wrote it, field for field (the spec requires an exact echo). */

@@ -1,5 +1,8 @@
 package dev.ambient.controller.routes;
 
+import dev.ambient.api.model.MeshState;
+import dev.ambient.controller.waypoint.RouteProblem;
+import dev.ambient.controller.waypoint.RouteTables;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
@@ -11,12 +14,16 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +45,9 @@ public final class RouteStatusController implements AutoCloseable {
   // Set when the Services informer is the caller's: detach from it, never close it.
   private ResourceEventHandler<Service> servicesHandler;
   private boolean pending;
+  // The mesh, for what the waypoints' translation leaves out of a route (null: not reported).
+  private volatile Supplier<MeshState> mesh;
+  private volatile String clusterDomain = "cluster.local";
 
   private RouteStatusController(KubernetesClient client) {
     this.client = client;
@@ -116,6 +126,16 @@ public final class RouteStatusController implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Also report, as {@code PartiallyInvalid}, what the waypoints' translation of each route leaves
+   * out, judged against this mesh.
+   */
+  public void reportTranslationProblems(Supplier<MeshState> mesh, String clusterDomain) {
+    this.clusterDomain = clusterDomain;
+    this.mesh = mesh;
+    schedule(COALESCE);
+  }
+
   /** The HTTPRoutes as the informer holds them. */
   public List<HTTPRoute> routes() {
     return routes.getStore().list();
@@ -148,6 +168,11 @@ public final class RouteStatusController implements AutoCloseable {
     return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
   }
 
+  /** Something the status depends on changed (the mesh): a pass follows shortly. */
+  public void poke() {
+    schedule(COALESCE);
+  }
+
   private void schedule(Duration delay) {
     synchronized (this) {
       if (pending) {
@@ -168,12 +193,29 @@ public final class RouteStatusController implements AutoCloseable {
     }
     boolean retry = false;
     Instant now = Instant.now();
+    Map<String, List<RouteProblem>> problems = new HashMap<>();
+    if (mesh != null) {
+      try {
+        for (RouteProblem p :
+            RouteTables.translate(routes.getStore().list(), mesh.get(), clusterDomain).problems()) {
+          problems.computeIfAbsent(p.route(), k -> new ArrayList<>()).add(p);
+        }
+      } catch (RuntimeException e) {
+        log.warn("route problems not computed this pass: {}", e.toString());
+      }
+    }
     for (HTTPRoute route : routes.getStore().list()) {
       if (!hasServiceParent(route)) {
         continue;
       }
       List<RouteParentStatus> desired =
-          MeshRouteStatus.parents(route, key -> services.getStore().getByKey(key), now);
+          MeshRouteStatus.parents(
+              route,
+              key -> services.getStore().getByKey(key),
+              problems.getOrDefault(
+                  route.getMetadata().getNamespace() + "/" + route.getMetadata().getName(),
+                  List.of()),
+              now);
       List<RouteParentStatus> current =
           route.getStatus() == null || route.getStatus().getParents() == null
               ? List.of()

@@ -299,6 +299,11 @@ public final class ControllerCommand implements Callable<Integer> {
                 Duration.ofSeconds(60));
         RouteStatusController routes =
             RouteStatusController.start(client, source.servicesInformer(), Duration.ofSeconds(60));
+        if (routes != null) {
+          routes.reportTranslationProblems(
+              source::current, KubeTranslator.Settings.DEFAULT.clusterDomain());
+          source.onChange(state -> routes.poke());
+        }
         WaypointGatewayController waypoints =
             WaypointGatewayController.start(
                 client,

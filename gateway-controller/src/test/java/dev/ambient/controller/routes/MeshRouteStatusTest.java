@@ -207,4 +207,34 @@ class MeshRouteStatusTest {
             .build();
     assertThat(parents(r, T0)).hasSize(1);
   }
+
+  @Test
+  void rulesTheWaypointLeavesOutMakeTheRoutePartiallyInvalid() {
+    var problems =
+        List.of(
+            new dev.ambient.controller.waypoint.RouteProblem(
+                "mesh/r", "spec.rules[0].filters[0]", "rule left out: two URLRewrite filters"),
+            new dev.ambient.controller.waypoint.RouteProblem(
+                "mesh/r", "spec.rules[0].backendRefs[1]", "backend answers 500: no such Service"));
+
+    var parents = MeshRouteStatus.parents(route().build(), SERVICES::get, problems, T0);
+
+    Condition partial = condition(parents.get(0), "PartiallyInvalid");
+    assertThat(partial.getStatus()).isEqualTo("True");
+    assertThat(partial.getReason()).isEqualTo("UnsupportedValue");
+    assertThat(partial.getMessage())
+        .startsWith("Dropped Rule")
+        .contains("spec.rules[0].filters[0]: rule left out: two URLRewrite filters")
+        .doesNotContain("backendRefs[1]"); // unresolved backends belong to ResolvedRefs
+    assertThat(partial.getObservedGeneration()).isEqualTo(3L);
+    assertThat(condition(parents.get(0), "Accepted").getStatus()).isEqualTo("True");
+
+    // Only unresolved backends, or nothing: no PartiallyInvalid condition at all.
+    assertThat(
+            MeshRouteStatus.parents(route().build(), SERVICES::get, problems.subList(1, 2), T0)
+                .get(0)
+                .getConditions())
+        .extracting(Condition::getType)
+        .containsExactly("Accepted", "ResolvedRefs");
+  }
 }
