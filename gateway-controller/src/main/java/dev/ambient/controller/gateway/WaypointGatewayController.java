@@ -1,5 +1,6 @@
 package dev.ambient.controller.gateway;
 
+import dev.ambient.controller.kube.Informers;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -10,7 +11,6 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -105,54 +105,33 @@ public final class WaypointGatewayController implements AutoCloseable {
   }
 
   private void startInformers(Duration syncTimeout) throws TimeoutException, InterruptedException {
-    ResourceEventHandler<HasMetadata> onChange =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HasMetadata obj) {
-            schedule(COALESCE);
-          }
-
-          @Override
-          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-            schedule(COALESCE);
-          }
-
-          @Override
-          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-            schedule(COALESCE);
-          }
-        };
+    Runnable onChange = () -> schedule(COALESCE);
     String managed = WaypointManifests.MANAGED_LABEL;
     String value = WaypointManifests.MANAGED_VALUE;
-    classes = client.resources(GatewayClass.class).inform(cast(onChange));
-    gateways = client.resources(Gateway.class).inAnyNamespace().inform(cast(onChange));
+    classes = client.resources(GatewayClass.class).inform(Informers.onAnyChange(onChange));
+    gateways =
+        client.resources(Gateway.class).inAnyNamespace().inform(Informers.onAnyChange(onChange));
     deployments =
         client
             .apps()
             .deployments()
             .inAnyNamespace()
             .withLabel(managed, value)
-            .inform(cast(onChange));
-    services = client.services().inAnyNamespace().withLabel(managed, value).inform(cast(onChange));
+            .inform(Informers.onAnyChange(onChange));
+    services =
+        client
+            .services()
+            .inAnyNamespace()
+            .withLabel(managed, value)
+            .inform(Informers.onAnyChange(onChange));
     accounts =
-        client.serviceAccounts().inAnyNamespace().withLabel(managed, value).inform(cast(onChange));
+        client
+            .serviceAccounts()
+            .inAnyNamespace()
+            .withLabel(managed, value)
+            .inform(Informers.onAnyChange(onChange));
     informers.addAll(List.of(classes, gateways, deployments, services, accounts));
-    long deadline = System.nanoTime() + syncTimeout.toNanos();
-    for (SharedIndexInformer<?> informer : informers) {
-      while (!informer.hasSynced()) {
-        if (System.nanoTime() > deadline) {
-          throw new TimeoutException(
-              "waypoint Gateway informers did not sync within " + syncTimeout);
-        }
-        Thread.sleep(20);
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends HasMetadata> ResourceEventHandler<T> cast(
-      ResourceEventHandler<HasMetadata> h) {
-    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    Informers.awaitSynced(informers, syncTimeout, "waypoint Gateway informers");
   }
 
   /** Called with the valid waypoints after every pass (on the controller's thread). */

@@ -5,9 +5,7 @@ import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.api.model.MeshState;
 import dev.ambient.controller.xds.SnapshotSource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,57 +83,24 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   }
 
   private void startInformers(Duration syncTimeout) throws TimeoutException, InterruptedException {
-    ResourceEventHandler<HasMetadata> onChange =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HasMetadata obj) {
-            scheduleRebuild();
-          }
-
-          @Override
-          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-            scheduleRebuild();
-          }
-
-          @Override
-          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-            scheduleRebuild();
-          }
-        };
-    namespaces = client.namespaces().inform(handler(onChange));
-    pods = client.pods().inAnyNamespace().inform(handler(onChange));
-    services = client.services().inAnyNamespace().inform(handler(onChange));
+    Runnable onChange = this::scheduleRebuild;
+    namespaces = client.namespaces().inform(Informers.onAnyChange(onChange));
+    pods = client.pods().inAnyNamespace().inform(Informers.onAnyChange(onChange));
+    services = client.services().inAnyNamespace().inform(Informers.onAnyChange(onChange));
     informers.addAll(List.of(namespaces, pods, services));
     if (crdServed("authorizationpolicies.security.istio.io")) {
       policies =
           client
               .genericKubernetesResources("security.istio.io/v1", "AuthorizationPolicy")
               .inAnyNamespace()
-              .inform(handler(onChange));
+              .inform(Informers.onAnyChange(onChange));
       informers.add(policies);
     } else {
       log.warn(
           "the AuthorizationPolicy CRD (security.istio.io) is not installed: the mesh has no"
               + " policies until it is and the controller restarts");
     }
-    long deadline = System.nanoTime() + syncTimeout.toNanos();
-    for (SharedIndexInformer<?> informer : informers) {
-      while (!informer.hasSynced()) {
-        if (System.nanoTime() > deadline) {
-          throw new TimeoutException(
-              "Kubernetes informers did not sync within "
-                  + syncTimeout
-                  + " (is the API server reachable?)");
-        }
-        Thread.sleep(20);
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends HasMetadata> ResourceEventHandler<T> handler(
-      ResourceEventHandler<HasMetadata> h) {
-    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    Informers.awaitSynced(informers, syncTimeout, "Kubernetes informers");
   }
 
   private boolean crdServed(String name) {

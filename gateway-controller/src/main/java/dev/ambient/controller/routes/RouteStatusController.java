@@ -1,6 +1,6 @@
 package dev.ambient.controller.routes;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import dev.ambient.controller.kube.Informers;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus;
@@ -79,38 +79,21 @@ public final class RouteStatusController implements AutoCloseable {
       return null;
     }
     RouteStatusController c = new RouteStatusController(client);
-    ResourceEventHandler<HasMetadata> onChange =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HasMetadata obj) {
-            c.schedule(COALESCE);
-          }
-
-          @Override
-          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-            c.schedule(COALESCE);
-          }
-
-          @Override
-          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-            c.schedule(COALESCE);
-          }
-        };
-    c.routes = client.resources(HTTPRoute.class).inAnyNamespace().inform(cast(onChange));
+    Runnable onChange = () -> c.schedule(COALESCE);
+    c.routes =
+        client.resources(HTTPRoute.class).inAnyNamespace().inform(Informers.onAnyChange(onChange));
     if (sharedServices != null) {
       c.services = sharedServices;
-      c.servicesHandler = cast(onChange);
+      c.servicesHandler = Informers.onAnyChange(onChange);
       sharedServices.addEventHandler(c.servicesHandler);
     } else {
-      c.services = client.services().inAnyNamespace().inform(cast(onChange));
+      c.services = client.services().inAnyNamespace().inform(Informers.onAnyChange(onChange));
     }
-    long deadline = System.nanoTime() + syncTimeout.toNanos();
-    while (!c.routes.hasSynced() || !c.services.hasSynced()) {
-      if (System.nanoTime() > deadline) {
-        c.close();
-        throw new TimeoutException("route status informers did not sync within " + syncTimeout);
-      }
-      Thread.sleep(20);
+    try {
+      Informers.awaitSynced(List.of(c.routes, c.services), syncTimeout, "route status informers");
+    } catch (TimeoutException | InterruptedException e) {
+      c.close();
+      throw e;
     }
     c.schedule(Duration.ZERO);
     return c;
@@ -123,29 +106,7 @@ public final class RouteStatusController implements AutoCloseable {
 
   /** Calls {@code onChange} after any HTTPRoute event (for other controllers following routes). */
   public void onRouteChange(Runnable onChange) {
-    routes.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HTTPRoute obj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onUpdate(HTTPRoute oldObj, HTTPRoute newObj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onDelete(HTTPRoute obj, boolean deletedFinalStateUnknown) {
-            onChange.run();
-          }
-        });
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends HasMetadata> ResourceEventHandler<T> cast(
-      ResourceEventHandler<HasMetadata> h) {
-    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    routes.addEventHandler(Informers.onAnyChange(onChange));
   }
 
   private void schedule(Duration delay) {
