@@ -1,5 +1,11 @@
 package dev.ambient.controller.waypoint.authz;
 
+import static dev.ambient.api.config.AuthorizationPolicyKeys.CONDITION_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.OPERATION_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.RULE_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.SOURCE_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.SPEC_KEYS;
+
 import dev.ambient.api.authz.Cidr;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.util.ArrayList;
@@ -44,28 +50,7 @@ public final class WaypointPolicyTranslator {
   static final String DRY_RUN = "istio.io/dry-run";
   private static final String SPIFFE = "spiffe://";
 
-  private static final Set<String> SPEC_KEYS =
-      Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
   private static final Set<String> TARGET_KEYS = Set.of("group", "kind", "name", "namespace");
-  private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
-  private static final Set<String> SOURCE_KEYS =
-      Set.of(
-          "principals",
-          "notPrincipals",
-          "requestPrincipals",
-          "notRequestPrincipals",
-          "namespaces",
-          "notNamespaces",
-          "ipBlocks",
-          "notIpBlocks",
-          "remoteIpBlocks",
-          "notRemoteIpBlocks",
-          "serviceAccounts",
-          "notServiceAccounts");
-  private static final Set<String> OPERATION_KEYS =
-      Set.of(
-          "hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
-  private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
 
   /**
    * Mesh settings the translation needs.
