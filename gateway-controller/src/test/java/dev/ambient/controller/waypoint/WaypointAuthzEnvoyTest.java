@@ -13,7 +13,6 @@ import dev.ambient.api.model.MeshState;
 import dev.ambient.api.model.Workload;
 import dev.ambient.controller.waypoint.authz.WaypointPolicies;
 import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
-import dev.ambient.controller.waypoint.process.EnvoyBinary;
 import dev.ambient.ztunnel.authz.L4Authorizer;
 import dev.ambient.ztunnel.testing.SocksClient;
 import dev.ambient.ztunnel.testing.TestAddresses;
@@ -31,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -52,12 +50,7 @@ class WaypointAuthzEnvoyTest {
 
   @BeforeEach
   void start() throws Exception {
-    var envoy = EnvoyBinary.find();
-    if (envoy.isEmpty()) {
-      System.out.println(EnvoyBinary.skipReason());
-    }
-    Assumptions.assumeTrue(envoy.isPresent(), EnvoyBinary.skipReason());
-    f = new WaypointFixture(envoy.get(), tmp.resolve("envoy"));
+    f = WaypointFixture.startOrSkip(tmp.resolve("envoy"));
   }
 
   @AfterEach

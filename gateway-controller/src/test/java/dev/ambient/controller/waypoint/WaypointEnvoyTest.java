@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ambient.api.spiffe.SpiffeId;
-import dev.ambient.controller.waypoint.process.EnvoyBinary;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import dev.ambient.ztunnel.testing.RawHboneClient;
 import dev.ambient.ztunnel.testing.TestPki;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,12 +37,7 @@ class WaypointEnvoyTest {
 
   @BeforeEach
   void start() throws Exception {
-    var envoy = EnvoyBinary.find();
-    if (envoy.isEmpty()) {
-      System.out.println(EnvoyBinary.skipReason());
-    }
-    Assumptions.assumeTrue(envoy.isPresent(), EnvoyBinary.skipReason());
-    f = new WaypointFixture(envoy.get(), tmp.resolve("envoy"));
+    f = WaypointFixture.startOrSkip(tmp.resolve("envoy"));
   }
 
   @AfterEach

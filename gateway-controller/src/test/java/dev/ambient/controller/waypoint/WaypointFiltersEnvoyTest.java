@@ -2,14 +2,12 @@ package dev.ambient.controller.waypoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ambient.controller.waypoint.process.EnvoyBinary;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,12 +24,7 @@ class WaypointFiltersEnvoyTest {
 
   @BeforeEach
   void start() throws Exception {
-    var envoy = EnvoyBinary.find();
-    if (envoy.isEmpty()) {
-      System.out.println(EnvoyBinary.skipReason());
-    }
-    Assumptions.assumeTrue(envoy.isPresent(), EnvoyBinary.skipReason());
-    f = new WaypointFixture(envoy.get(), tmp.resolve("envoy"));
+    f = WaypointFixture.startOrSkip(tmp.resolve("envoy"));
   }
 
   @AfterEach
