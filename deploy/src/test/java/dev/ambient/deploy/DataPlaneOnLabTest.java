@@ -114,31 +114,9 @@ class DataPlaneOnLabTest {
     assertThat(capturedPods("lab-node-1")).noneMatch(p -> p.startsWith(plain + "/"));
 
     String echo2 = lab.k("-n", mesh, "get", "pod", "echo-2", "-o", "jsonpath={.status.podIP}");
-    String byPod =
-        lab.k(
-            "-n",
-            mesh,
-            "exec",
-            "client",
-            "--",
-            "curl",
-            "-sS",
-            "-m",
-            "10",
-            "http://" + echo2 + ":3000/");
+    String byPod = curlFrom(mesh, "client", "http://" + echo2 + ":3000/");
     assertThat(byPod).contains("echo-2");
-    String byService =
-        lab.k(
-            "-n",
-            mesh,
-            "exec",
-            "client",
-            "--",
-            "curl",
-            "-sS",
-            "-m",
-            "10",
-            "http://echo." + mesh + ".svc.cluster.local/");
+    String byService = curlFrom(mesh, "client", "http://echo." + mesh + ".svc.cluster.local/");
     assertThat(byService).contains(mesh).contains("echo-");
 
     // Proof of HBONE: node 2's ztunnel accepted the connection to echo-2 over mutual TLS from
@@ -164,19 +142,7 @@ class DataPlaneOnLabTest {
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(() -> assertThat(capturedPods("lab-node-1")).contains(plain + "/outsider"));
-    assertThat(
-            lab.k(
-                "-n",
-                plain,
-                "exec",
-                "outsider",
-                "--",
-                "curl",
-                "-sS",
-                "-m",
-                "10",
-                "http://" + echo2 + ":3000/"))
-        .contains("echo-2");
+    assertThat(curlFrom(plain, "outsider", "http://" + echo2 + ":3000/")).contains("echo-2");
     String outsider = "spiffe://cluster.local/ns/" + plain + "/sa/default";
     await()
         .atMost(Duration.ofSeconds(30))
@@ -194,19 +160,7 @@ class DataPlaneOnLabTest {
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> assertThat(capturedPods("lab-node-1")).doesNotContain(plain + "/outsider"));
-    assertThat(
-            lab.k(
-                "-n",
-                plain,
-                "exec",
-                "outsider",
-                "--",
-                "curl",
-                "-sS",
-                "-m",
-                "10",
-                "http://" + echo2 + ":3000/"))
-        .contains("echo-2");
+    assertThat(curlFrom(plain, "outsider", "http://" + echo2 + ":3000/")).contains("echo-2");
 
     // A rollout of the CNI agent keeps the plugin chained throughout: the file is never removed
     // and written again (same inode), so no pod can start uncaptured in the gap.
@@ -227,6 +181,12 @@ class DataPlaneOnLabTest {
       assertThat(lab.k("-n", mesh, "get", "pod", pod, "-o", "jsonpath={.status.phase}"))
           .isEqualTo("Running");
     }
+  }
+
+  /** What {@code curl} prints for {@code url}, run in that pod (10 s limit). */
+  private static String curlFrom(String namespace, String pod, String url)
+      throws java.io.IOException, InterruptedException {
+    return lab.k("-n", namespace, "exec", pod, "--", "curl", "-sS", "-m", "10", url);
   }
 
   private static Object fileKey(Path f) throws java.io.IOException {
