@@ -1,5 +1,6 @@
 package dev.ambient.controller.gateway;
 
+import dev.ambient.controller.kube.CoalescedPass;
 import dev.ambient.controller.kube.Informers;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -24,10 +25,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -51,7 +48,7 @@ public final class WaypointGatewayController implements AutoCloseable {
 
   private final KubernetesClient client;
   private final WaypointManifests.Settings settings;
-  private final ScheduledExecutorService thread;
+  private final CoalescedPass passes;
   private final List<Consumer<List<WaypointGateway>>> listeners = new CopyOnWriteArrayList<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<GatewayClass> classes;
@@ -62,18 +59,11 @@ public final class WaypointGatewayController implements AutoCloseable {
   private volatile List<WaypointGateway> current = List.of();
   // Events arrive while the informers start; passes wait until every cache is there.
   private volatile boolean started;
-  private boolean pending;
 
   private WaypointGatewayController(KubernetesClient client, WaypointManifests.Settings settings) {
     this.client = client;
     this.settings = settings;
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "waypoint-gateways");
-              t.setDaemon(true);
-              return t;
-            });
+    this.passes = new CoalescedPass("waypoint-gateways", this::pass);
   }
 
   /** Starts watching; returns null (and logs why) when the cluster does not serve Gateways. */
@@ -149,23 +139,10 @@ public final class WaypointGatewayController implements AutoCloseable {
     if (!started) {
       return; // start() schedules the first pass once the caches are filled
     }
-    synchronized (this) {
-      if (pending) {
-        return;
-      }
-      pending = true;
-    }
-    try {
-      thread.schedule(this::pass, delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException closed) {
-      // closing
-    }
+    passes.schedule(delay);
   }
 
   private void pass() {
-    synchronized (this) {
-      pending = false;
-    }
     boolean retry = false;
     Instant now = Instant.now();
     try {
@@ -352,6 +329,6 @@ public final class WaypointGatewayController implements AutoCloseable {
     for (SharedIndexInformer<?> informer : informers) {
       informer.close();
     }
-    thread.shutdownNow();
+    passes.close();
   }
 }

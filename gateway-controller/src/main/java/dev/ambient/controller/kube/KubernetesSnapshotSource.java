@@ -11,9 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,7 +31,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
 
   private final KubernetesClient client;
   private final KubeTranslator.Settings settings;
-  private final ScheduledExecutorService thread;
+  private final CoalescedPass passes;
   private final ProblemReporter problems;
   private final List<Consumer<MeshState>> listeners = new CopyOnWriteArrayList<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
@@ -45,19 +42,12 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   private SharedIndexInformer<GenericKubernetesResource> policies;
   private volatile MeshState current = MeshState.EMPTY;
   private long version;
-  private boolean rebuildPending;
 
   private KubernetesSnapshotSource(KubernetesClient client, KubeTranslator.Settings settings) {
     this.client = client;
     this.settings = settings;
     this.problems = new ProblemReporter(client);
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "kube-snapshot");
-              t.setDaemon(true);
-              return t;
-            });
+    this.passes = new CoalescedPass("kube-snapshot", this::rebuild);
   }
 
   /**
@@ -71,7 +61,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     KubernetesSnapshotSource source = new KubernetesSnapshotSource(client, settings);
     try {
       source.startInformers(syncTimeout);
-      source.thread.submit(source::rebuild).get();
+      source.passes.runAndWait();
     } catch (java.util.concurrent.ExecutionException e) {
       source.close();
       throw new IllegalStateException("first snapshot failed", e.getCause());
@@ -113,24 +103,11 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   }
 
   private void scheduleRebuild() {
-    synchronized (this) {
-      if (rebuildPending) {
-        return;
-      }
-      rebuildPending = true;
-    }
-    try {
-      thread.schedule(this::rebuild, COALESCE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException closed) {
-      // closing
-    }
+    passes.schedule(COALESCE);
   }
 
   /** Runs on the source's thread only. */
   private void rebuild() {
-    synchronized (this) {
-      rebuildPending = false;
-    }
     ClusterObjects objects =
         new ClusterObjects(
             namespaces.getStore().list(),
@@ -197,7 +174,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     for (SharedIndexInformer<?> informer : informers) {
       informer.close();
     }
-    thread.shutdownNow();
+    passes.close();
     for (AutoCloseable c : closeAfter) {
       try {
         c.close();

@@ -1,5 +1,6 @@
 package dev.ambient.controller.routes;
 
+import dev.ambient.controller.kube.CoalescedPass;
 import dev.ambient.controller.kube.Informers;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
@@ -12,10 +13,6 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,22 +29,15 @@ public final class RouteStatusController implements AutoCloseable {
   private static final Duration RETRY = Duration.ofSeconds(1);
 
   private final KubernetesClient client;
-  private final ScheduledExecutorService thread;
+  private final CoalescedPass passes;
   private SharedIndexInformer<HTTPRoute> routes;
   private SharedIndexInformer<Service> services;
   // Set when the Services informer is the caller's: detach from it, never close it.
   private ResourceEventHandler<Service> servicesHandler;
-  private boolean pending;
 
   private RouteStatusController(KubernetesClient client) {
     this.client = client;
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "route-status");
-              t.setDaemon(true);
-              return t;
-            });
+    this.passes = new CoalescedPass("route-status", this::pass);
   }
 
   /** Starts watching; returns null (and logs why) when the cluster does not serve HTTPRoutes. */
@@ -110,23 +100,10 @@ public final class RouteStatusController implements AutoCloseable {
   }
 
   private void schedule(Duration delay) {
-    synchronized (this) {
-      if (pending) {
-        return;
-      }
-      pending = true;
-    }
-    try {
-      thread.schedule(this::pass, delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException closed) {
-      // closing
-    }
+    passes.schedule(delay);
   }
 
   private void pass() {
-    synchronized (this) {
-      pending = false;
-    }
     boolean retry = false;
     Instant now = Instant.now();
     for (HTTPRoute route : routes.getStore().list()) {
@@ -217,6 +194,6 @@ public final class RouteStatusController implements AutoCloseable {
     } else if (services != null) {
       services.close();
     }
-    thread.shutdownNow();
+    passes.close();
   }
 }
