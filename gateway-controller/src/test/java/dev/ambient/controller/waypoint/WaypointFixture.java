@@ -170,11 +170,22 @@ final class WaypointFixture implements AutoCloseable {
   String publishAndWait(WaypointResources resources) throws Exception {
     String v = xds.publish(node, resources);
     try {
-      await(() -> v.equals(xds.acceptedVersion(node)), "Envoy to accept " + v);
+      awaitAccepted(v);
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; Envoy log:\n" + tail(envoyLog(), 6000), e);
     }
     return v;
+  }
+
+  /** Waits until Envoy accepted version {@code v} for every type. */
+  void awaitAccepted(String v) throws InterruptedException {
+    await(() -> v.equals(xds.acceptedVersion(node)), "Envoy to accept " + v);
+  }
+
+  /** A publisher of this waypoint's config that takes every service as HTTP. */
+  WaypointPublisher publisher() {
+    return new WaypointPublisher(
+        xds, pair.pki::issue, ProtocolPolicy.ALL_HTTP, waypoint.uid(), java.time.Clock.systemUTC());
   }
 
   WaypointResources resources(WaypointModel model) {
