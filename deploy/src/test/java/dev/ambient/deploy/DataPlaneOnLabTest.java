@@ -122,19 +122,10 @@ class DataPlaneOnLabTest {
     // Proof of HBONE: node 2's ztunnel accepted the connection to echo-2 over mutual TLS from
     // the client's identity.
     String client = "spiffe://cluster.local/ns/" + mesh + "/sa/default";
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThat(metrics(NODE_2_IP))
-                    .anyMatch(
-                        l ->
-                            l.startsWith("istio_tcp_connections_opened_total{")
-                                && l.contains("reporter=\"destination\"")
-                                && l.contains("source_principal=\"" + client + "\"")
-                                && l.contains("destination_principal=\"" + client + "\"")
-                                && l.contains("destination_workload=\"echo-2\"")
-                                && l.contains("connection_security_policy=\"mutual_tls\"")));
+    awaitMutualTlsOnNode2(
+        "source_principal=\"" + client + "\"",
+        "destination_principal=\"" + client + "\"",
+        "destination_workload=\"echo-2\"");
 
     // A pod already running when its namespace joins the mesh is captured (and its traffic
     // carries its identity over HBONE); when the namespace leaves, it is released.
@@ -144,17 +135,7 @@ class DataPlaneOnLabTest {
         .untilAsserted(() -> assertThat(capturedPods("lab-node-1")).contains(plain + "/outsider"));
     assertThat(curlFrom(plain, "outsider", "http://" + echo2 + ":3000/")).contains("echo-2");
     String outsider = "spiffe://cluster.local/ns/" + plain + "/sa/default";
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThat(metrics(NODE_2_IP))
-                    .anyMatch(
-                        l ->
-                            l.startsWith("istio_tcp_connections_opened_total{")
-                                && l.contains("reporter=\"destination\"")
-                                && l.contains("source_principal=\"" + outsider + "\"")
-                                && l.contains("connection_security_policy=\"mutual_tls\"")));
+    awaitMutualTlsOnNode2("source_principal=\"" + outsider + "\"");
     lab.k("label", "namespace", plain, "istio.io/dataplane-mode-");
     await()
         .atMost(Duration.ofSeconds(60))
@@ -181,6 +162,24 @@ class DataPlaneOnLabTest {
       assertThat(lab.k("-n", mesh, "get", "pod", pod, "-o", "jsonpath={.status.phase}"))
           .isEqualTo("Running");
     }
+  }
+
+  /**
+   * Waits until node 2's ztunnel counted, as the destination, a mutual-TLS connection carrying
+   * these labels.
+   */
+  private static void awaitMutualTlsOnNode2(String... labels) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(metrics(NODE_2_IP))
+                    .anyMatch(
+                        l ->
+                            l.startsWith("istio_tcp_connections_opened_total{")
+                                && l.contains("reporter=\"destination\"")
+                                && l.contains("connection_security_policy=\"mutual_tls\"")
+                                && java.util.Arrays.stream(labels).allMatch(l::contains)));
   }
 
   /** What {@code curl} prints for {@code url}, run in that pod (10 s limit). */
