@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * Istio AuthorizationPolicies to the L7 policies one waypoint enforces, a pure function.
@@ -332,24 +333,8 @@ public final class WaypointPolicyTranslator {
 
     private L7Rule rule(Map<String, Object> r, String path) {
       raw.rejectUnknown(r, RULE_KEYS, path);
-      List<L7Source> from = new ArrayList<>();
-      List<?> fromList = raw.list(r.get("from"), path + ".from");
-      for (int i = 0; i < fromList.size(); i++) {
-        String at = path + ".from[" + i + "]";
-        Map<String, Object> s = entry(fromList.get(i), at, "source");
-        if (s != null) {
-          from.add(source(s, at + ".source"));
-        }
-      }
-      List<L7Operation> to = new ArrayList<>();
-      List<?> toList = raw.list(r.get("to"), path + ".to");
-      for (int i = 0; i < toList.size(); i++) {
-        String at = path + ".to[" + i + "]";
-        Map<String, Object> o = entry(toList.get(i), at, "operation");
-        if (o != null) {
-          to.add(operation(o, at + ".operation"));
-        }
-      }
+      List<L7Source> from = entries(r, path, "from", "source", this::source);
+      List<L7Operation> to = entries(r, path, "to", "operation", this::operation);
       List<L7Condition> when = new ArrayList<>();
       List<?> whenList = raw.list(r.get("when"), path + ".when");
       for (int i = 0; i < whenList.size(); i++) {
@@ -365,6 +350,25 @@ public final class WaypointPolicyTranslator {
         }
       }
       return new L7Rule(from, to, when);
+    }
+
+    /** {@code from[].source} or {@code to[].operation}: each entry's one inner object, parsed. */
+    private <T> List<T> entries(
+        Map<String, Object> rule,
+        String path,
+        String key,
+        String inner,
+        BiFunction<Map<String, Object>, String, T> parse) {
+      List<T> out = new ArrayList<>();
+      List<?> list = raw.list(rule.get(key), path + "." + key);
+      for (int i = 0; i < list.size(); i++) {
+        String at = path + "." + key + "[" + i + "]";
+        Map<String, Object> e = entry(list.get(i), at, inner);
+        if (e != null) {
+          out.add(parse.apply(e, at + "." + inner));
+        }
+      }
+      return out;
     }
 
     private Map<String, Object> entry(Object rawEntry, String path, String inner) {
