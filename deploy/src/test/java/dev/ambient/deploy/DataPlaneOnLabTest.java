@@ -114,49 +114,18 @@ class DataPlaneOnLabTest {
     assertThat(capturedPods("lab-node-1")).noneMatch(p -> p.startsWith(plain + "/"));
 
     String echo2 = lab.k("-n", mesh, "get", "pod", "echo-2", "-o", "jsonpath={.status.podIP}");
-    String byPod =
-        lab.k(
-            "-n",
-            mesh,
-            "exec",
-            "client",
-            "--",
-            "curl",
-            "-sS",
-            "-m",
-            "10",
-            "http://" + echo2 + ":3000/");
+    String byPod = curlFrom(mesh, "client", "http://" + echo2 + ":3000/");
     assertThat(byPod).contains("echo-2");
-    String byService =
-        lab.k(
-            "-n",
-            mesh,
-            "exec",
-            "client",
-            "--",
-            "curl",
-            "-sS",
-            "-m",
-            "10",
-            "http://echo." + mesh + ".svc.cluster.local/");
+    String byService = curlFrom(mesh, "client", "http://echo." + mesh + ".svc.cluster.local/");
     assertThat(byService).contains(mesh).contains("echo-");
 
     // Proof of HBONE: node 2's ztunnel accepted the connection to echo-2 over mutual TLS from
     // the client's identity.
     String client = "spiffe://cluster.local/ns/" + mesh + "/sa/default";
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThat(metrics(NODE_2_IP))
-                    .anyMatch(
-                        l ->
-                            l.startsWith("istio_tcp_connections_opened_total{")
-                                && l.contains("reporter=\"destination\"")
-                                && l.contains("source_principal=\"" + client + "\"")
-                                && l.contains("destination_principal=\"" + client + "\"")
-                                && l.contains("destination_workload=\"echo-2\"")
-                                && l.contains("connection_security_policy=\"mutual_tls\"")));
+    awaitMutualTlsOnNode2(
+        "source_principal=\"" + client + "\"",
+        "destination_principal=\"" + client + "\"",
+        "destination_workload=\"echo-2\"");
 
     // A pod already running when its namespace joins the mesh is captured (and its traffic
     // carries its identity over HBONE); when the namespace leaves, it is released.
@@ -164,49 +133,15 @@ class DataPlaneOnLabTest {
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(() -> assertThat(capturedPods("lab-node-1")).contains(plain + "/outsider"));
-    assertThat(
-            lab.k(
-                "-n",
-                plain,
-                "exec",
-                "outsider",
-                "--",
-                "curl",
-                "-sS",
-                "-m",
-                "10",
-                "http://" + echo2 + ":3000/"))
-        .contains("echo-2");
+    assertThat(curlFrom(plain, "outsider", "http://" + echo2 + ":3000/")).contains("echo-2");
     String outsider = "spiffe://cluster.local/ns/" + plain + "/sa/default";
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThat(metrics(NODE_2_IP))
-                    .anyMatch(
-                        l ->
-                            l.startsWith("istio_tcp_connections_opened_total{")
-                                && l.contains("reporter=\"destination\"")
-                                && l.contains("source_principal=\"" + outsider + "\"")
-                                && l.contains("connection_security_policy=\"mutual_tls\"")));
+    awaitMutualTlsOnNode2("source_principal=\"" + outsider + "\"");
     lab.k("label", "namespace", plain, "istio.io/dataplane-mode-");
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> assertThat(capturedPods("lab-node-1")).doesNotContain(plain + "/outsider"));
-    assertThat(
-            lab.k(
-                "-n",
-                plain,
-                "exec",
-                "outsider",
-                "--",
-                "curl",
-                "-sS",
-                "-m",
-                "10",
-                "http://" + echo2 + ":3000/"))
-        .contains("echo-2");
+    assertThat(curlFrom(plain, "outsider", "http://" + echo2 + ":3000/")).contains("echo-2");
 
     // A rollout of the CNI agent keeps the plugin chained throughout: the file is never removed
     // and written again (same inode), so no pod can start uncaptured in the gap.
@@ -227,6 +162,30 @@ class DataPlaneOnLabTest {
       assertThat(lab.k("-n", mesh, "get", "pod", pod, "-o", "jsonpath={.status.phase}"))
           .isEqualTo("Running");
     }
+  }
+
+  /**
+   * Waits until node 2's ztunnel counted, as the destination, a mutual-TLS connection carrying
+   * these labels.
+   */
+  private static void awaitMutualTlsOnNode2(String... labels) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(metrics(NODE_2_IP))
+                    .anyMatch(
+                        l ->
+                            l.startsWith("istio_tcp_connections_opened_total{")
+                                && l.contains("reporter=\"destination\"")
+                                && l.contains("connection_security_policy=\"mutual_tls\"")
+                                && java.util.Arrays.stream(labels).allMatch(l::contains)));
+  }
+
+  /** What {@code curl} prints for {@code url}, run in that pod (10 s limit). */
+  private static String curlFrom(String namespace, String pod, String url)
+      throws java.io.IOException, InterruptedException {
+    return lab.k("-n", namespace, "exec", pod, "--", "curl", "-sS", "-m", "10", url);
   }
 
   private static Object fileKey(Path f) throws java.io.IOException {

@@ -62,27 +62,7 @@ public final class CaGrpcService
       response.onError(Status.PERMISSION_DENIED.withDescription(denial.get()).asException());
       return;
     }
-    IssuedCertificate issued;
-    try {
-      issued = ca.sign(csr, Duration.ofSeconds(request.getValidityDuration()));
-    } catch (RuntimeException e) {
-      log.error(
-          "CA decision: node={} identity={} outcome=INTERNAL ({})",
-          node,
-          csr.identity(),
-          e.getMessage());
-      response.onError(Status.INTERNAL.withDescription("signing failed").asException());
-      return;
-    }
-    log.info(
-        "CA decision: node={} identity={} serial={} notAfter={} outcome=ISSUED",
-        node,
-        csr.identity(),
-        issued.serialHex(),
-        issued.leaf().getNotAfter().toInstant());
-    response.onNext(
-        IstioCertificateResponse.newBuilder().addAllCertChain(issued.certChainPem()).build());
-    response.onCompleted();
+    signAndReply("node=" + node, csr, request, response);
   }
 
   /**
@@ -129,21 +109,33 @@ public final class CaGrpcService
               .asException());
       return;
     }
+    signAndReply("serviceAccount=" + account, csr, request, out);
+  }
+
+  /**
+   * Signs an authorized CSR and answers; {@code caller} is the log's "node=..." or
+   * "serviceAccount=..." part.
+   */
+  private void signAndReply(
+      String caller,
+      ValidatedCsr csr,
+      IstioCertificateRequest request,
+      StreamObserver<IstioCertificateResponse> out) {
     IssuedCertificate issued;
     try {
       issued = ca.sign(csr, Duration.ofSeconds(request.getValidityDuration()));
     } catch (RuntimeException e) {
       log.error(
-          "CA decision: serviceAccount={} identity={} outcome=INTERNAL ({})",
-          account,
+          "CA decision: {} identity={} outcome=INTERNAL ({})",
+          caller,
           csr.identity(),
           e.getMessage());
       out.onError(Status.INTERNAL.withDescription("signing failed").asException());
       return;
     }
     log.info(
-        "CA decision: serviceAccount={} identity={} serial={} notAfter={} outcome=ISSUED",
-        account,
+        "CA decision: {} identity={} serial={} notAfter={} outcome=ISSUED",
+        caller,
         csr.identity(),
         issued.serialHex(),
         issued.leaf().getNotAfter().toInstant());

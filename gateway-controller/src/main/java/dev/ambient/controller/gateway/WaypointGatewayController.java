@@ -1,5 +1,7 @@
 package dev.ambient.controller.gateway;
 
+import dev.ambient.controller.kube.CoalescedPass;
+import dev.ambient.controller.kube.Informers;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -10,7 +12,6 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,10 +25,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -51,7 +48,7 @@ public final class WaypointGatewayController implements AutoCloseable {
 
   private final KubernetesClient client;
   private final WaypointManifests.Settings settings;
-  private final ScheduledExecutorService thread;
+  private final CoalescedPass passes;
   private final List<Consumer<List<WaypointGateway>>> listeners = new CopyOnWriteArrayList<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SharedIndexInformer<GatewayClass> classes;
@@ -62,18 +59,11 @@ public final class WaypointGatewayController implements AutoCloseable {
   private volatile List<WaypointGateway> current = List.of();
   // Events arrive while the informers start; passes wait until every cache is there.
   private volatile boolean started;
-  private boolean pending;
 
   private WaypointGatewayController(KubernetesClient client, WaypointManifests.Settings settings) {
     this.client = client;
     this.settings = settings;
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "waypoint-gateways");
-              t.setDaemon(true);
-              return t;
-            });
+    this.passes = new CoalescedPass("waypoint-gateways", this::pass);
   }
 
   /** Starts watching; returns null (and logs why) when the cluster does not serve Gateways. */
@@ -105,54 +95,33 @@ public final class WaypointGatewayController implements AutoCloseable {
   }
 
   private void startInformers(Duration syncTimeout) throws TimeoutException, InterruptedException {
-    ResourceEventHandler<HasMetadata> onChange =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HasMetadata obj) {
-            schedule(COALESCE);
-          }
-
-          @Override
-          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-            schedule(COALESCE);
-          }
-
-          @Override
-          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-            schedule(COALESCE);
-          }
-        };
+    Runnable onChange = () -> schedule(COALESCE);
     String managed = WaypointManifests.MANAGED_LABEL;
     String value = WaypointManifests.MANAGED_VALUE;
-    classes = client.resources(GatewayClass.class).inform(cast(onChange));
-    gateways = client.resources(Gateway.class).inAnyNamespace().inform(cast(onChange));
+    classes = client.resources(GatewayClass.class).inform(Informers.onAnyChange(onChange));
+    gateways =
+        client.resources(Gateway.class).inAnyNamespace().inform(Informers.onAnyChange(onChange));
     deployments =
         client
             .apps()
             .deployments()
             .inAnyNamespace()
             .withLabel(managed, value)
-            .inform(cast(onChange));
-    services = client.services().inAnyNamespace().withLabel(managed, value).inform(cast(onChange));
+            .inform(Informers.onAnyChange(onChange));
+    services =
+        client
+            .services()
+            .inAnyNamespace()
+            .withLabel(managed, value)
+            .inform(Informers.onAnyChange(onChange));
     accounts =
-        client.serviceAccounts().inAnyNamespace().withLabel(managed, value).inform(cast(onChange));
+        client
+            .serviceAccounts()
+            .inAnyNamespace()
+            .withLabel(managed, value)
+            .inform(Informers.onAnyChange(onChange));
     informers.addAll(List.of(classes, gateways, deployments, services, accounts));
-    long deadline = System.nanoTime() + syncTimeout.toNanos();
-    for (SharedIndexInformer<?> informer : informers) {
-      while (!informer.hasSynced()) {
-        if (System.nanoTime() > deadline) {
-          throw new TimeoutException(
-              "waypoint Gateway informers did not sync within " + syncTimeout);
-        }
-        Thread.sleep(20);
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends HasMetadata> ResourceEventHandler<T> cast(
-      ResourceEventHandler<HasMetadata> h) {
-    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    Informers.awaitSynced(informers, syncTimeout, "waypoint Gateway informers");
   }
 
   /** Called with the valid waypoints after every pass (on the controller's thread). */
@@ -170,23 +139,10 @@ public final class WaypointGatewayController implements AutoCloseable {
     if (!started) {
       return; // start() schedules the first pass once the caches are filled
     }
-    synchronized (this) {
-      if (pending) {
-        return;
-      }
-      pending = true;
-    }
-    try {
-      thread.schedule(this::pass, delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException closed) {
-      // closing
-    }
+    passes.schedule(delay);
   }
 
   private void pass() {
-    synchronized (this) {
-      pending = false;
-    }
     boolean retry = false;
     Instant now = Instant.now();
     try {
@@ -373,6 +329,6 @@ public final class WaypointGatewayController implements AutoCloseable {
     for (SharedIndexInformer<?> informer : informers) {
       informer.close();
     }
-    thread.shutdownNow();
+    passes.close();
   }
 }

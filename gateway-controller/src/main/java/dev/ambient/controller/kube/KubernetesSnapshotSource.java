@@ -5,17 +5,12 @@ import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.api.model.MeshState;
 import dev.ambient.controller.xds.SnapshotSource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -36,7 +31,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
 
   private final KubernetesClient client;
   private final KubeTranslator.Settings settings;
-  private final ScheduledExecutorService thread;
+  private final CoalescedPass passes;
   private final ProblemReporter problems;
   private final List<Consumer<MeshState>> listeners = new CopyOnWriteArrayList<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
@@ -47,19 +42,12 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   private SharedIndexInformer<GenericKubernetesResource> policies;
   private volatile MeshState current = MeshState.EMPTY;
   private long version;
-  private boolean rebuildPending;
 
   private KubernetesSnapshotSource(KubernetesClient client, KubeTranslator.Settings settings) {
     this.client = client;
     this.settings = settings;
     this.problems = new ProblemReporter(client);
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "kube-snapshot");
-              t.setDaemon(true);
-              return t;
-            });
+    this.passes = new CoalescedPass("kube-snapshot", this::rebuild);
   }
 
   /**
@@ -73,7 +61,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     KubernetesSnapshotSource source = new KubernetesSnapshotSource(client, settings);
     try {
       source.startInformers(syncTimeout);
-      source.thread.submit(source::rebuild).get();
+      source.passes.runAndWait();
     } catch (java.util.concurrent.ExecutionException e) {
       source.close();
       throw new IllegalStateException("first snapshot failed", e.getCause());
@@ -85,57 +73,24 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   }
 
   private void startInformers(Duration syncTimeout) throws TimeoutException, InterruptedException {
-    ResourceEventHandler<HasMetadata> onChange =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HasMetadata obj) {
-            scheduleRebuild();
-          }
-
-          @Override
-          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-            scheduleRebuild();
-          }
-
-          @Override
-          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-            scheduleRebuild();
-          }
-        };
-    namespaces = client.namespaces().inform(handler(onChange));
-    pods = client.pods().inAnyNamespace().inform(handler(onChange));
-    services = client.services().inAnyNamespace().inform(handler(onChange));
+    Runnable onChange = this::scheduleRebuild;
+    namespaces = client.namespaces().inform(Informers.onAnyChange(onChange));
+    pods = client.pods().inAnyNamespace().inform(Informers.onAnyChange(onChange));
+    services = client.services().inAnyNamespace().inform(Informers.onAnyChange(onChange));
     informers.addAll(List.of(namespaces, pods, services));
     if (crdServed("authorizationpolicies.security.istio.io")) {
       policies =
           client
               .genericKubernetesResources("security.istio.io/v1", "AuthorizationPolicy")
               .inAnyNamespace()
-              .inform(handler(onChange));
+              .inform(Informers.onAnyChange(onChange));
       informers.add(policies);
     } else {
       log.warn(
           "the AuthorizationPolicy CRD (security.istio.io) is not installed: the mesh has no"
               + " policies until it is and the controller restarts");
     }
-    long deadline = System.nanoTime() + syncTimeout.toNanos();
-    for (SharedIndexInformer<?> informer : informers) {
-      while (!informer.hasSynced()) {
-        if (System.nanoTime() > deadline) {
-          throw new TimeoutException(
-              "Kubernetes informers did not sync within "
-                  + syncTimeout
-                  + " (is the API server reachable?)");
-        }
-        Thread.sleep(20);
-      }
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends HasMetadata> ResourceEventHandler<T> handler(
-      ResourceEventHandler<HasMetadata> h) {
-    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    Informers.awaitSynced(informers, syncTimeout, "Kubernetes informers");
   }
 
   private boolean crdServed(String name) {
@@ -148,24 +103,11 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   }
 
   private void scheduleRebuild() {
-    synchronized (this) {
-      if (rebuildPending) {
-        return;
-      }
-      rebuildPending = true;
-    }
-    try {
-      thread.schedule(this::rebuild, COALESCE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException closed) {
-      // closing
-    }
+    passes.schedule(COALESCE);
   }
 
   /** Runs on the source's thread only. */
   private void rebuild() {
-    synchronized (this) {
-      rebuildPending = false;
-    }
     ClusterObjects objects =
         new ClusterObjects(
             namespaces.getStore().list(),
@@ -232,7 +174,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     for (SharedIndexInformer<?> informer : informers) {
       informer.close();
     }
-    thread.shutdownNow();
+    passes.close();
     for (AutoCloseable c : closeAfter) {
       try {
         c.close();

@@ -1,9 +1,10 @@
 package dev.ambient.controller.routes;
 
 import dev.ambient.api.model.MeshState;
+import dev.ambient.controller.kube.CoalescedPass;
+import dev.ambient.controller.kube.Informers;
 import dev.ambient.controller.waypoint.RouteProblem;
 import dev.ambient.controller.waypoint.RouteTables;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteStatus;
@@ -18,10 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,25 +36,18 @@ public final class RouteStatusController implements AutoCloseable {
   private static final Duration RETRY = Duration.ofSeconds(1);
 
   private final KubernetesClient client;
-  private final ScheduledExecutorService thread;
+  private final CoalescedPass passes;
   private SharedIndexInformer<HTTPRoute> routes;
   private SharedIndexInformer<Service> services;
   // Set when the Services informer is the caller's: detach from it, never close it.
   private ResourceEventHandler<Service> servicesHandler;
-  private boolean pending;
   // The mesh, for what the waypoints' translation leaves out of a route (null: not reported).
   private volatile Supplier<MeshState> mesh;
   private volatile String clusterDomain = "cluster.local";
 
   private RouteStatusController(KubernetesClient client) {
     this.client = client;
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "route-status");
-              t.setDaemon(true);
-              return t;
-            });
+    this.passes = new CoalescedPass("route-status", this::pass);
   }
 
   /** Starts watching; returns null (and logs why) when the cluster does not serve HTTPRoutes. */
@@ -89,38 +79,21 @@ public final class RouteStatusController implements AutoCloseable {
       return null;
     }
     RouteStatusController c = new RouteStatusController(client);
-    ResourceEventHandler<HasMetadata> onChange =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HasMetadata obj) {
-            c.schedule(COALESCE);
-          }
-
-          @Override
-          public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-            c.schedule(COALESCE);
-          }
-
-          @Override
-          public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-            c.schedule(COALESCE);
-          }
-        };
-    c.routes = client.resources(HTTPRoute.class).inAnyNamespace().inform(cast(onChange));
+    Runnable onChange = () -> c.schedule(COALESCE);
+    c.routes =
+        client.resources(HTTPRoute.class).inAnyNamespace().inform(Informers.onAnyChange(onChange));
     if (sharedServices != null) {
       c.services = sharedServices;
-      c.servicesHandler = cast(onChange);
+      c.servicesHandler = Informers.onAnyChange(onChange);
       sharedServices.addEventHandler(c.servicesHandler);
     } else {
-      c.services = client.services().inAnyNamespace().inform(cast(onChange));
+      c.services = client.services().inAnyNamespace().inform(Informers.onAnyChange(onChange));
     }
-    long deadline = System.nanoTime() + syncTimeout.toNanos();
-    while (!c.routes.hasSynced() || !c.services.hasSynced()) {
-      if (System.nanoTime() > deadline) {
-        c.close();
-        throw new TimeoutException("route status informers did not sync within " + syncTimeout);
-      }
-      Thread.sleep(20);
+    try {
+      Informers.awaitSynced(List.of(c.routes, c.services), syncTimeout, "route status informers");
+    } catch (TimeoutException | InterruptedException e) {
+      c.close();
+      throw e;
     }
     c.schedule(Duration.ZERO);
     return c;
@@ -143,29 +116,7 @@ public final class RouteStatusController implements AutoCloseable {
 
   /** Calls {@code onChange} after any HTTPRoute event (for other controllers following routes). */
   public void onRouteChange(Runnable onChange) {
-    routes.addEventHandler(
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(HTTPRoute obj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onUpdate(HTTPRoute oldObj, HTTPRoute newObj) {
-            onChange.run();
-          }
-
-          @Override
-          public void onDelete(HTTPRoute obj, boolean deletedFinalStateUnknown) {
-            onChange.run();
-          }
-        });
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends HasMetadata> ResourceEventHandler<T> cast(
-      ResourceEventHandler<HasMetadata> h) {
-    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    routes.addEventHandler(Informers.onAnyChange(onChange));
   }
 
   /** Something the status depends on changed (the mesh): a pass follows shortly. */
@@ -174,23 +125,10 @@ public final class RouteStatusController implements AutoCloseable {
   }
 
   private void schedule(Duration delay) {
-    synchronized (this) {
-      if (pending) {
-        return;
-      }
-      pending = true;
-    }
-    try {
-      thread.schedule(this::pass, delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException closed) {
-      // closing
-    }
+    passes.schedule(delay);
   }
 
   private void pass() {
-    synchronized (this) {
-      pending = false;
-    }
     boolean retry = false;
     Instant now = Instant.now();
     Map<String, List<RouteProblem>> problems = new HashMap<>();
@@ -298,6 +236,6 @@ public final class RouteStatusController implements AutoCloseable {
     } else if (services != null) {
       services.close();
     }
-    thread.shutdownNow();
+    passes.close();
   }
 }

@@ -13,7 +13,6 @@ import dev.ambient.api.model.MeshState;
 import dev.ambient.api.model.Workload;
 import dev.ambient.controller.waypoint.authz.WaypointPolicies;
 import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
-import dev.ambient.controller.waypoint.process.EnvoyBinary;
 import dev.ambient.ztunnel.authz.L4Authorizer;
 import dev.ambient.ztunnel.testing.SocksClient;
 import dev.ambient.ztunnel.testing.TestAddresses;
@@ -26,16 +25,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * AuthorizationPolicies enforced by a real Envoy waypoint (RBAC on the peer identity the HBONE
@@ -43,30 +38,15 @@ import org.junit.jupiter.api.io.TempDir;
  * waypoint's identity so that a client going straight to the pod is refused.
  */
 @Tag("envoy")
-class WaypointAuthzEnvoyTest {
+class WaypointAuthzEnvoyTest extends WaypointEnvoyTestBase {
   private static final KubernetesSerialization YAML = new KubernetesSerialization();
 
-  @TempDir Path tmp;
-  private WaypointFixture f;
   private final List<Socket> sockets = new ArrayList<>();
 
-  @BeforeEach
-  void start() throws Exception {
-    var envoy = EnvoyBinary.find();
-    if (envoy.isEmpty()) {
-      System.out.println(EnvoyBinary.skipReason());
-    }
-    Assumptions.assumeTrue(envoy.isPresent(), EnvoyBinary.skipReason());
-    f = new WaypointFixture(envoy.get(), tmp.resolve("envoy"));
-  }
-
   @AfterEach
-  void stop() throws Exception {
+  void closeSockets() throws Exception {
     for (Socket s : sockets) {
       s.close();
-    }
-    if (f != null) {
-      f.close();
     }
   }
 
@@ -188,15 +168,9 @@ class WaypointAuthzEnvoyTest {
 
   @Test
   void thePublisherAppliesAPolicyChangeAlone() throws Exception {
-    WaypointPublisher publisher =
-        new WaypointPublisher(
-            f.xds,
-            f.pair.pki::issue,
-            ProtocolPolicy.ALL_HTTP,
-            f.waypoint.uid(),
-            java.time.Clock.systemUTC());
+    WaypointPublisher publisher = f.publisher();
     String first = publisher.apply(f.state);
-    WaypointFixture.await(() -> first.equals(f.xds.acceptedVersion(f.node)), "version " + first);
+    f.awaitAccepted(first);
     assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/admin").status()).isEqualTo(200);
 
     WaypointPolicies deny =
@@ -211,7 +185,7 @@ class WaypointAuthzEnvoyTest {
             WaypointPolicyTranslator.Settings.DEFAULT);
     String second = publisher.apply(f.state, deny);
     assertThat(second).as("same mesh, new policy: published").isNotNull();
-    WaypointFixture.await(() -> second.equals(f.xds.acceptedVersion(f.node)), "version " + second);
+    f.awaitAccepted(second);
     assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/admin").status()).isEqualTo(403);
     assertThat(publisher.apply(f.state, deny)).as("nothing changed").isNull();
   }

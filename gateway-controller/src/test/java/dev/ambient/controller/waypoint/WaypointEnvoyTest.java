@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ambient.api.spiffe.SpiffeId;
-import dev.ambient.controller.waypoint.process.EnvoyBinary;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import dev.ambient.ztunnel.testing.RawHboneClient;
 import dev.ambient.ztunnel.testing.TestPki;
@@ -17,42 +16,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A real Envoy 1.40 waypoint configured over ADS, between two real in-process ztunnels. */
 @Tag("envoy")
-class WaypointEnvoyTest {
-  @TempDir Path tmp;
-  private WaypointFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    var envoy = EnvoyBinary.find();
-    if (envoy.isEmpty()) {
-      System.out.println(EnvoyBinary.skipReason());
-    }
-    Assumptions.assumeTrue(envoy.isPresent(), EnvoyBinary.skipReason());
-    f = new WaypointFixture(envoy.get(), tmp.resolve("envoy"));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (f != null) {
-      f.close();
-    }
-  }
+class WaypointEnvoyTest extends WaypointEnvoyTestBase {
 
   /** The translated model with a request header set on the echo service's route. */
   private WaypointModel withHeader(String name, String value) {
@@ -258,15 +233,9 @@ class WaypointEnvoyTest {
 
   @Test
   void thePublisherFollowsTheMeshAndKeepsServingOnABadSnapshot() throws Exception {
-    WaypointPublisher publisher =
-        new WaypointPublisher(
-            f.xds,
-            f.pair.pki::issue,
-            ProtocolPolicy.ALL_HTTP,
-            f.waypoint.uid(),
-            java.time.Clock.systemUTC());
+    WaypointPublisher publisher = f.publisher();
     String v = publisher.apply(f.state);
-    WaypointFixture.await(() -> v.equals(f.xds.acceptedVersion(f.node)), "Envoy to accept " + v);
+    f.awaitAccepted(v);
     assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/published").status()).isEqualTo(200);
 
     assertThat(publisher.apply(f.state)).as("unchanged mesh, nothing new").isNull();

@@ -2,44 +2,19 @@ package dev.ambient.controller.waypoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ambient.controller.waypoint.process.EnvoyBinary;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTPRoute filters, query matches, timeouts and invalid backends, translated by {@link
  * RouteTables} and served by a real Envoy 1.40 waypoint between two real in-process ztunnels.
  */
 @Tag("envoy")
-class WaypointFiltersEnvoyTest {
-  @TempDir Path tmp;
-  private WaypointFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    var envoy = EnvoyBinary.find();
-    if (envoy.isEmpty()) {
-      System.out.println(EnvoyBinary.skipReason());
-    }
-    Assumptions.assumeTrue(envoy.isPresent(), EnvoyBinary.skipReason());
-    f = new WaypointFixture(envoy.get(), tmp.resolve("envoy"));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (f != null) {
-      f.close();
-    }
-  }
+class WaypointFiltersEnvoyTest extends WaypointEnvoyTestBase {
 
   /** Publishes an HTTPRoute on Service echo with these rules; it must translate cleanly. */
   private void publish(String rulesYaml) throws Exception {

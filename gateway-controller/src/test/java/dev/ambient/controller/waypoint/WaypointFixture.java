@@ -9,6 +9,7 @@ import dev.ambient.api.model.MeshState;
 import dev.ambient.api.model.Service;
 import dev.ambient.api.model.TunnelProtocol;
 import dev.ambient.api.model.Workload;
+import dev.ambient.controller.waypoint.process.EnvoyBinary;
 import dev.ambient.controller.waypoint.process.WaypointProcess;
 import dev.ambient.controller.waypoint.xds.WaypointResources;
 import dev.ambient.controller.waypoint.xds.WaypointXdsServer;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Assumptions;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -57,6 +59,19 @@ final class WaypointFixture implements AutoCloseable {
   final WaypointProcess envoy;
   final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final List<Socket> sockets = new ArrayList<>();
+
+  /**
+   * The fixture on the installed Envoy; without one the calling test is skipped (the reason also
+   * printed, so a run without Envoy says why its waypoint tests did nothing).
+   */
+  static WaypointFixture startOrSkip(Path workDir) throws Exception {
+    var envoy = EnvoyBinary.find();
+    if (envoy.isEmpty()) {
+      System.out.println(EnvoyBinary.skipReason());
+    }
+    Assumptions.assumeTrue(envoy.isPresent(), EnvoyBinary.skipReason());
+    return new WaypointFixture(envoy.get(), workDir);
+  }
 
   WaypointFixture(Path envoyBinary, Path workDir) throws Exception {
     pair = new ZtunnelPair();
@@ -155,11 +170,22 @@ final class WaypointFixture implements AutoCloseable {
   String publishAndWait(WaypointResources resources) throws Exception {
     String v = xds.publish(node, resources);
     try {
-      await(() -> v.equals(xds.acceptedVersion(node)), "Envoy to accept " + v);
+      awaitAccepted(v);
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; Envoy log:\n" + tail(envoyLog(), 6000), e);
     }
     return v;
+  }
+
+  /** Waits until Envoy accepted version {@code v} for every type. */
+  void awaitAccepted(String v) throws InterruptedException {
+    await(() -> v.equals(xds.acceptedVersion(node)), "Envoy to accept " + v);
+  }
+
+  /** A publisher of this waypoint's config that takes every service as HTTP. */
+  WaypointPublisher publisher() {
+    return new WaypointPublisher(
+        xds, pair.pki::issue, ProtocolPolicy.ALL_HTTP, waypoint.uid(), java.time.Clock.systemUTC());
   }
 
   WaypointResources resources(WaypointModel model) {

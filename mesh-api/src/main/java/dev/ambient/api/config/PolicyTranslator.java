@@ -1,5 +1,11 @@
 package dev.ambient.api.config;
 
+import static dev.ambient.api.config.AuthorizationPolicyKeys.CONDITION_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.OPERATION_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.RULE_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.SOURCE_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.SPEC_KEYS;
+
 import dev.ambient.api.authz.AuthorizationPolicy;
 import dev.ambient.api.authz.AuthorizationPolicy.Action;
 import dev.ambient.api.authz.AuthorizationPolicy.Scope;
@@ -38,28 +44,6 @@ final class PolicyTranslator {
           "managedFields",
           "finalizers",
           "ownerReferences");
-  private static final Set<String> SPEC_KEYS =
-      Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
-  private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
-  private static final Set<String> SOURCE_KEYS =
-      Set.of(
-          "principals",
-          "notPrincipals",
-          "requestPrincipals",
-          "notRequestPrincipals",
-          "namespaces",
-          "notNamespaces",
-          "ipBlocks",
-          "notIpBlocks",
-          "remoteIpBlocks",
-          "notRemoteIpBlocks",
-          "serviceAccounts",
-          "notServiceAccounts");
-  private static final Set<String> OPERATION_KEYS =
-      Set.of(
-          "hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
-  private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
-
   private final Reporter r;
   private final Defaults defaults;
   private final List<String> notes;

@@ -1,40 +1,21 @@
 package dev.ambient.controller.waypoint.agent;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.Duration;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import dev.ambient.api.spiffe.SpiffeId;
+import dev.ambient.controller.waypoint.process.BootstrapParts;
 import dev.ambient.controller.waypoint.xds.AgentSds;
-import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
-import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
-import io.envoyproxy.envoy.config.core.v3.ApiVersion;
-import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
-import io.envoyproxy.envoy.config.core.v3.GrpcService;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
-import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.core.v3.Pipe;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.core.v3.WatchedDirectory;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
-import io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -59,7 +40,7 @@ import java.nio.file.Path;
  * <p>The bootstrap holds the token (never a key) and is written 0600 into the 0700 work directory.
  */
 public final class AgentBootstrap {
-  static final String ADS_CLUSTER = "waypoint_ads";
+  static final String ADS_CLUSTER = BootstrapParts.ADS_CLUSTER;
 
   private AgentBootstrap() {}
 
@@ -78,87 +59,21 @@ public final class AgentBootstrap {
       Path caRoot,
       String token,
       Path sdsSocket) {
-    ConfigSource viaAds =
-        ConfigSource.newBuilder()
-            .setAds(AggregatedConfigSource.getDefaultInstance())
-            .setResourceApiVersion(ApiVersion.V3)
-            .build();
     boolean literal = isIpLiteral(controllerHost);
     Cluster ads =
-        h2Cluster(
-                ADS_CLUSTER,
-                Address.newBuilder()
-                    .setSocketAddress(
-                        SocketAddress.newBuilder()
-                            .setAddress(controllerHost)
-                            .setPortValue(controllerPort))
-                    .build())
+        BootstrapParts.h2Cluster(ADS_CLUSTER, BootstrapParts.socket(controllerHost, controllerPort))
             .setType(literal ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
             .setTransportSocket(adsTls(controllerHost, controllerIdentity, caRoot))
             .build();
     Cluster sds =
-        h2Cluster(
+        BootstrapParts.h2Cluster(
                 AgentSds.CLUSTER,
                 Address.newBuilder()
                     .setPipe(Pipe.newBuilder().setPath(sdsSocket.toString()))
                     .build())
             .setType(Cluster.DiscoveryType.STATIC)
             .build();
-    return Bootstrap.newBuilder()
-        .setNode(Node.newBuilder().setId(nodeId).setCluster("waypoint"))
-        .setAdmin(
-            Admin.newBuilder()
-                .setAddress(
-                    Address.newBuilder()
-                        .setSocketAddress(
-                            SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(0))))
-        .addBootstrapExtensions(
-            TypedExtensionConfig.newBuilder()
-                .setName("envoy.bootstrap.internal_listener")
-                .setTypedConfig(Any.pack(InternalListener.getDefaultInstance())))
-        .setDynamicResources(
-            Bootstrap.DynamicResources.newBuilder()
-                .setAdsConfig(
-                    ApiConfigSource.newBuilder()
-                        .setApiType(ApiConfigSource.ApiType.GRPC)
-                        .setTransportApiVersion(ApiVersion.V3)
-                        // java-control-plane 1.0.49 keys every request by its own node field.
-                        .setSetNodeOnFirstMessageOnly(false)
-                        .addGrpcServices(
-                            GrpcService.newBuilder()
-                                .setEnvoyGrpc(
-                                    GrpcService.EnvoyGrpc.newBuilder().setClusterName(ADS_CLUSTER))
-                                .addInitialMetadata(
-                                    HeaderValue.newBuilder()
-                                        .setKey("authorization")
-                                        .setValue("Bearer " + token))))
-                .setCdsConfig(viaAds)
-                .setLdsConfig(viaAds))
-        .setStaticResources(
-            Bootstrap.StaticResources.newBuilder().addClusters(ads).addClusters(sds))
-        .build();
-  }
-
-  private static Cluster.Builder h2Cluster(String name, Address address) {
-    HttpProtocolOptions h2 =
-        HttpProtocolOptions.newBuilder()
-            .setExplicitHttpConfig(
-                HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                    .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-            .build();
-    return Cluster.newBuilder()
-        .setName(name)
-        .setConnectTimeout(Duration.newBuilder().setSeconds(2))
-        .putTypedExtensionProtocolOptions(
-            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", Any.pack(h2))
-        .setLoadAssignment(
-            ClusterLoadAssignment.newBuilder()
-                .setClusterName(name)
-                .addEndpoints(
-                    LocalityLbEndpoints.newBuilder()
-                        .addLbEndpoints(
-                            LbEndpoint.newBuilder()
-                                .setEndpoint(Endpoint.newBuilder().setAddress(address)))));
+    return BootstrapParts.overAds(nodeId, token, ads, sds);
   }
 
   private static TransportSocket adsTls(String host, SpiffeId identity, Path caRoot) {
@@ -194,18 +109,7 @@ public final class AgentBootstrap {
 
   /** The bootstrap as JSON (Envoy reads {@code .json} files as such). */
   public static String json(Bootstrap bootstrap) {
-    try {
-      return JsonFormat.printer()
-          .usingTypeRegistry(
-              JsonFormat.TypeRegistry.newBuilder()
-                  .add(InternalListener.getDescriptor())
-                  .add(HttpProtocolOptions.getDescriptor())
-                  .add(UpstreamTlsContext.getDescriptor())
-                  .build())
-          .print(bootstrap);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("bootstrap does not print as JSON", e);
-    }
+    return BootstrapParts.json(bootstrap);
   }
 
   static boolean isIpLiteral(String host) {

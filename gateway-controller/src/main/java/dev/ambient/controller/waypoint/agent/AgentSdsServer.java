@@ -1,16 +1,12 @@
 package dev.ambient.controller.waypoint.agent;
 
-import com.google.protobuf.ByteString;
 import dev.ambient.controller.waypoint.xds.AgentSds;
-import dev.ambient.ztunnel.identity.Pem;
+import dev.ambient.controller.waypoint.xds.WaypointSecrets;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -19,7 +15,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -108,30 +103,9 @@ public final class AgentSdsServer implements AutoCloseable {
         version);
   }
 
-  /** The two secrets; built here only, never logged. */
+  /** The two secrets, named as {@link AgentSds} says; never logged. */
   static List<Secret> secrets(WorkloadCertificate cert) {
-    Secret key =
-        Secret.newBuilder()
-            .setName(AgentSds.CERT_SECRET)
-            .setTlsCertificate(
-                TlsCertificate.newBuilder()
-                    .setCertificateChain(bytes(Pem.certificates(cert.chain())))
-                    .setPrivateKey(bytes(Pem.privateKey(cert.privateKey()))))
-            .build();
-    Secret bundle =
-        Secret.newBuilder()
-            .setName(AgentSds.BUNDLE_SECRET)
-            .setValidationContext(
-                CertificateValidationContext.newBuilder()
-                    .setTrustedCa(bytes(Pem.certificates(cert.trustedRoots()))))
-            .build();
-    return List.of(key, bundle);
-  }
-
-  private static DataSource bytes(String pem) {
-    return DataSource.newBuilder()
-        .setInlineBytes(ByteString.copyFrom(pem, StandardCharsets.US_ASCII))
-        .build();
+    return WaypointSecrets.build(cert);
   }
 
   @Override

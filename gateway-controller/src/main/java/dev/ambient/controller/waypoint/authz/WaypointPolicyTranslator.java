@@ -1,5 +1,11 @@
 package dev.ambient.controller.waypoint.authz;
 
+import static dev.ambient.api.config.AuthorizationPolicyKeys.CONDITION_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.OPERATION_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.RULE_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.SOURCE_KEYS;
+import static dev.ambient.api.config.AuthorizationPolicyKeys.SPEC_KEYS;
+
 import dev.ambient.api.authz.Cidr;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.util.ArrayList;
@@ -10,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * Istio AuthorizationPolicies to the L7 policies one waypoint enforces, a pure function.
@@ -44,28 +51,7 @@ public final class WaypointPolicyTranslator {
   static final String DRY_RUN = "istio.io/dry-run";
   private static final String SPIFFE = "spiffe://";
 
-  private static final Set<String> SPEC_KEYS =
-      Set.of("selector", "targetRef", "targetRefs", "action", "provider", "rules");
   private static final Set<String> TARGET_KEYS = Set.of("group", "kind", "name", "namespace");
-  private static final Set<String> RULE_KEYS = Set.of("from", "to", "when");
-  private static final Set<String> SOURCE_KEYS =
-      Set.of(
-          "principals",
-          "notPrincipals",
-          "requestPrincipals",
-          "notRequestPrincipals",
-          "namespaces",
-          "notNamespaces",
-          "ipBlocks",
-          "notIpBlocks",
-          "remoteIpBlocks",
-          "notRemoteIpBlocks",
-          "serviceAccounts",
-          "notServiceAccounts");
-  private static final Set<String> OPERATION_KEYS =
-      Set.of(
-          "hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths");
-  private static final Set<String> CONDITION_KEYS = Set.of("key", "values", "notValues");
 
   /**
    * Mesh settings the translation needs.
@@ -347,24 +333,8 @@ public final class WaypointPolicyTranslator {
 
     private L7Rule rule(Map<String, Object> r, String path) {
       raw.rejectUnknown(r, RULE_KEYS, path);
-      List<L7Source> from = new ArrayList<>();
-      List<?> fromList = raw.list(r.get("from"), path + ".from");
-      for (int i = 0; i < fromList.size(); i++) {
-        String at = path + ".from[" + i + "]";
-        Map<String, Object> s = entry(fromList.get(i), at, "source");
-        if (s != null) {
-          from.add(source(s, at + ".source"));
-        }
-      }
-      List<L7Operation> to = new ArrayList<>();
-      List<?> toList = raw.list(r.get("to"), path + ".to");
-      for (int i = 0; i < toList.size(); i++) {
-        String at = path + ".to[" + i + "]";
-        Map<String, Object> o = entry(toList.get(i), at, "operation");
-        if (o != null) {
-          to.add(operation(o, at + ".operation"));
-        }
-      }
+      List<L7Source> from = entries(r, path, "from", "source", this::source);
+      List<L7Operation> to = entries(r, path, "to", "operation", this::operation);
       List<L7Condition> when = new ArrayList<>();
       List<?> whenList = raw.list(r.get("when"), path + ".when");
       for (int i = 0; i < whenList.size(); i++) {
@@ -380,6 +350,25 @@ public final class WaypointPolicyTranslator {
         }
       }
       return new L7Rule(from, to, when);
+    }
+
+    /** {@code from[].source} or {@code to[].operation}: each entry's one inner object, parsed. */
+    private <T> List<T> entries(
+        Map<String, Object> rule,
+        String path,
+        String key,
+        String inner,
+        BiFunction<Map<String, Object>, String, T> parse) {
+      List<T> out = new ArrayList<>();
+      List<?> list = raw.list(rule.get(key), path + "." + key);
+      for (int i = 0; i < list.size(); i++) {
+        String at = path + "." + key + "[" + i + "]";
+        Map<String, Object> e = entry(list.get(i), at, inner);
+        if (e != null) {
+          out.add(parse.apply(e, at + "." + inner));
+        }
+      }
+      return out;
     }
 
     private Map<String, Object> entry(Object rawEntry, String path, String inner) {

@@ -45,58 +45,70 @@ final class RbacFilters {
 
   static List<HttpFilter> http(List<L7Policy> policies, String statPrefix) {
     List<HttpFilter> out = new ArrayList<>();
-    for (L7Action action : List.of(L7Action.AUDIT, L7Action.DENY, L7Action.ALLOW)) {
-      RBAC rules = rules(policies, action, false);
-      if (rules != null) {
-        out.add(
-            HttpFilter.newBuilder()
-                .setName("envoy.filters.http.rbac")
-                .setTypedConfig(
-                    Protos.any(
-                        io.envoyproxy
-                            .envoy
-                            .extensions
-                            .filters
-                            .http
-                            .rbac
-                            .v3
-                            .RBAC
-                            .newBuilder()
-                            .setRules(rules)
-                            .setRulesStatPrefix(statPrefix + "." + action.name().toLowerCase())
-                            .build()))
-                .build());
-      }
-    }
+    byAction(policies, false)
+        .forEach(
+            (action, rules) ->
+                out.add(
+                    HttpFilter.newBuilder()
+                        .setName("envoy.filters.http.rbac")
+                        .setTypedConfig(
+                            Protos.any(
+                                io.envoyproxy
+                                    .envoy
+                                    .extensions
+                                    .filters
+                                    .http
+                                    .rbac
+                                    .v3
+                                    .RBAC
+                                    .newBuilder()
+                                    .setRules(rules)
+                                    .setRulesStatPrefix(stat(statPrefix, action))
+                                    .build()))
+                        .build()));
     return out;
   }
 
   static List<Filter> network(List<L7Policy> policies, String statPrefix) {
     List<Filter> out = new ArrayList<>();
+    byAction(policies, true)
+        .forEach(
+            (action, rules) ->
+                out.add(
+                    Filter.newBuilder()
+                        .setName("envoy.filters.network.rbac")
+                        .setTypedConfig(
+                            Protos.any(
+                                io.envoyproxy
+                                    .envoy
+                                    .extensions
+                                    .filters
+                                    .network
+                                    .rbac
+                                    .v3
+                                    .RBAC
+                                    .newBuilder()
+                                    .setRules(rules)
+                                    .setStatPrefix(stat(statPrefix, action))
+                                    .build()))
+                        .build()));
+    return out;
+  }
+
+  /** The RBAC of every action some policy has, in Istio's order (AUDIT, DENY, ALLOW). */
+  private static Map<L7Action, RBAC> byAction(List<L7Policy> policies, boolean l4) {
+    Map<L7Action, RBAC> out = new LinkedHashMap<>();
     for (L7Action action : List.of(L7Action.AUDIT, L7Action.DENY, L7Action.ALLOW)) {
-      RBAC rules = rules(policies, action, true);
+      RBAC rules = rules(policies, action, l4);
       if (rules != null) {
-        out.add(
-            Filter.newBuilder()
-                .setName("envoy.filters.network.rbac")
-                .setTypedConfig(
-                    Protos.any(
-                        io.envoyproxy
-                            .envoy
-                            .extensions
-                            .filters
-                            .network
-                            .rbac
-                            .v3
-                            .RBAC
-                            .newBuilder()
-                            .setRules(rules)
-                            .setStatPrefix(statPrefix + "." + action.name().toLowerCase())
-                            .build()))
-                .build());
+        out.put(action, rules);
       }
     }
     return out;
+  }
+
+  private static String stat(String statPrefix, L7Action action) {
+    return statPrefix + "." + action.name().toLowerCase();
   }
 
   /** The RBAC of one action, or null when no policy has that action. */

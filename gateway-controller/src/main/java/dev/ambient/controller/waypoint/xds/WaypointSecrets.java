@@ -12,12 +12,13 @@ import java.util.List;
 
 /**
  * The SDS secrets: the waypoint's certificate chain and private key, and the mesh trust bundle. The
- * key exists only in memory and on the ADS stream; nothing here is ever logged.
+ * key exists only in memory and on the ADS stream (or the pod agent's SDS stream, which serves the
+ * same two secrets under the same names, see {@link AgentSds}); nothing here is ever logged.
  */
-final class WaypointSecrets {
+public final class WaypointSecrets {
   private WaypointSecrets() {}
 
-  static List<Secret> build(WorkloadCertificate cert) {
+  public static List<Secret> build(WorkloadCertificate cert) {
     Secret key =
         Secret.newBuilder()
             .setName(XdsNames.CERT_SECRET)
