@@ -126,7 +126,8 @@ public final class WaypointFleet implements AutoCloseable {
             running.computeIfAbsent(
                 gw.nodeId(), id -> new Running(gw, publishers.create(gw, translation(gw))));
         WaypointPolicies enforced =
-            WaypointPolicyTranslator.translate(policies, gw.namespace(), gw.name(), policySettings);
+            WaypointPolicyTranslator.translate(
+                policies, gw.namespace(), gw.name(), gw.className(), policySettings);
         problems.addAll(enforced.problems());
         r.publisher().apply(mesh, routes.tables(), enforced);
       }

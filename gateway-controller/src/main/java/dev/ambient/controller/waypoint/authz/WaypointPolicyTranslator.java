@@ -81,6 +81,22 @@ public final class WaypointPolicyTranslator {
       String waypointNamespace,
       String gatewayName,
       Settings settings) {
+    return translate(policies, waypointNamespace, gatewayName, WAYPOINT_CLASS, settings);
+  }
+
+  /**
+   * @param waypointNamespace the namespace of the waypoint's Gateway
+   * @param gatewayName the name of the waypoint's Gateway
+   * @param gatewayClass the Gateway's class: a root-namespace policy targeting this GatewayClass
+   *     applies to the waypoint (Istio's rule for {@code istio-waypoint}, for whichever of our
+   *     classes the Gateway uses)
+   */
+  public static WaypointPolicies translate(
+      List<GenericKubernetesResource> policies,
+      String waypointNamespace,
+      String gatewayName,
+      String gatewayClass,
+      Settings settings) {
     List<GenericKubernetesResource> sorted = new ArrayList<>(policies);
     sorted.sort(
         Comparator.comparing((GenericKubernetesResource p) -> p.getMetadata().getNamespace())
@@ -90,7 +106,7 @@ public final class WaypointPolicyTranslator {
     List<String> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     for (GenericKubernetesResource p : sorted) {
-      new One(p, waypointNamespace, gatewayName, settings, problems, notes)
+      new One(p, waypointNamespace, gatewayName, gatewayClass, settings, problems, notes)
           .translate(waypoint, byService);
     }
     return new WaypointPolicies(waypoint, byService, problems, notes);
@@ -104,6 +120,7 @@ public final class WaypointPolicyTranslator {
     private final Object rawSpec;
     private final String waypointNamespace;
     private final String gatewayName;
+    private final String gatewayClass;
     private final Settings settings;
     private final RawSpec raw;
     private final List<String> notes;
@@ -112,6 +129,7 @@ public final class WaypointPolicyTranslator {
         GenericKubernetesResource p,
         String waypointNamespace,
         String gatewayName,
+        String gatewayClass,
         Settings settings,
         List<String> problems,
         List<String> notes) {
@@ -122,6 +140,7 @@ public final class WaypointPolicyTranslator {
       this.rawSpec = p.getAdditionalProperties().get("spec");
       this.waypointNamespace = waypointNamespace;
       this.gatewayName = gatewayName;
+      this.gatewayClass = gatewayClass;
       this.settings = settings;
       this.raw = new RawSpec(namespace + "/" + name, problems);
       this.notes = notes;
@@ -230,7 +249,7 @@ public final class WaypointPolicyTranslator {
         return namespace.equals(waypointNamespace) && target.equals(gatewayName) ? "" : null;
       }
       if (kind.equals("GatewayClass") && g.equals(GATEWAY_GROUP)) {
-        return namespace.equals(settings.rootNamespace()) && target.equals(WAYPOINT_CLASS)
+        return namespace.equals(settings.rootNamespace()) && target.equals(gatewayClass)
             ? ""
             : null;
       }

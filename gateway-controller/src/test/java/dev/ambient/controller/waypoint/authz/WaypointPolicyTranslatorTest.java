@@ -67,6 +67,35 @@ class WaypointPolicyTranslatorTest {
   }
 
   @Test
+  void aGatewayClassTargetAppliesToTheWaypointsOfThatClassOnly() {
+    GenericKubernetesResource ours =
+        policy(
+            meta("istio-system", "ambient-waypoints")
+                + "spec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind:"
+                + " GatewayClass, name: ambient-waypoint}]\n  action: DENY\n  rules: [{}]");
+
+    WaypointPolicies ofOurClass =
+        WaypointPolicyTranslator.translate(
+            List.of(ours),
+            "apps",
+            "waypoint",
+            "ambient-waypoint",
+            WaypointPolicyTranslator.Settings.DEFAULT);
+    WaypointPolicies ofIstioClass =
+        WaypointPolicyTranslator.translate(
+            List.of(ours),
+            "apps",
+            "waypoint",
+            "istio-waypoint",
+            WaypointPolicyTranslator.Settings.DEFAULT);
+
+    assertThat(ofOurClass.waypoint())
+        .extracting(L7Policy::name)
+        .containsExactly("istio-system/ambient-waypoints");
+    assertThat(ofIstioClass.waypoint()).isEmpty();
+  }
+
+  @Test
   void readsSourcesOperationsAndConditionsWithNotForms() {
     WaypointPolicies p =
         translate(
