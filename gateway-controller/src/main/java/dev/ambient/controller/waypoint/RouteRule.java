@@ -13,6 +13,10 @@ import java.util.Objects;
  * @param redirect a redirect answer, or {@code null}; never together with backends, a rewrite or
  *     mirrors (Gateway API forbids the combinations)
  * @param rewrite a URL rewrite towards the backends, or {@code null}
+ * @param sourceNamespace for a consumer route (GEP-1294: the route's namespace differs from its
+ *     parent Service's), the namespace whose clients it applies to; {@code null} for any client.
+ *     The clients of a namespace with consumer rules on a port use only those: Envoy answers their
+ *     unmatched requests 404 after the namespace's rules, before the producer rules.
  */
 public record RouteRule(
     String name,
@@ -26,7 +30,8 @@ public record RouteRule(
     Redirect redirect,
     UrlRewrite rewrite,
     List<Mirror> mirrors,
-    RouteTimeouts timeouts) {
+    RouteTimeouts timeouts,
+    String sourceNamespace) {
   public RouteRule {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(path, "path");
@@ -41,6 +46,54 @@ public record RouteRule(
       throw new IllegalArgumentException(
           "route " + name + ": a redirect cannot have backends, a URL rewrite or mirrors");
     }
+  }
+
+  /** A rule for any client. */
+  public RouteRule(
+      String name,
+      PathMatch path,
+      List<HeaderMatch> headers,
+      String method,
+      List<QueryMatch> queryParams,
+      List<WeightedBackend> backends,
+      HeaderModifier requestHeaders,
+      HeaderModifier responseHeaders,
+      Redirect redirect,
+      UrlRewrite rewrite,
+      List<Mirror> mirrors,
+      RouteTimeouts timeouts) {
+    this(
+        name,
+        path,
+        headers,
+        method,
+        queryParams,
+        backends,
+        requestHeaders,
+        responseHeaders,
+        redirect,
+        rewrite,
+        mirrors,
+        timeouts,
+        null);
+  }
+
+  /** This rule, for the clients of one namespace only (a consumer route's rule). */
+  public RouteRule forClientsOf(String namespace) {
+    return new RouteRule(
+        name,
+        path,
+        headers,
+        method,
+        queryParams,
+        backends,
+        requestHeaders,
+        responseHeaders,
+        redirect,
+        rewrite,
+        mirrors,
+        timeouts,
+        Objects.requireNonNull(namespace, "namespace"));
   }
 
   /** Matches, backends and a request header modifier; no other filter. */

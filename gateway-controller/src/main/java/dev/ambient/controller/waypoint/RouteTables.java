@@ -15,9 +15,11 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * HTTPRoutes with Service parents (GEP-1294) to the route tables of the services' waypoints, a pure
@@ -25,6 +27,13 @@ import java.util.Map;
  * port named by its {@code sectionName}), the routes' rules, one entry per match, in Gateway API
  * precedence across all routes of that port. A port with routes answers unmatched requests 404 (no
  * fallback to the service itself); a port without routes keeps the default.
+ *
+ * <p>Producer and consumer routes (GEP-1294): a route in its parent Service's namespace is the
+ * service owner's (producer) route and applies to every client; a route in another namespace is a
+ * consumer route and applies only to clients in that namespace, who then use only their namespace's
+ * consumer routes (merged by the same precedence) and never the producer's. A table lists each
+ * consumer namespace's rules first, then the producer rules; a port with consumer routes but no
+ * producer route keeps routing everyone else to the service itself.
  *
  * <p>What cannot be applied as written is reported as a {@link RouteProblem} and never
  * half-applied: a rule whose filters, matches or timeouts are invalid (or combine as Gateway API
@@ -54,7 +63,30 @@ public final class RouteTables {
       String created,
       String route,
       int ruleIndex,
-      int matchIndex) {}
+      int matchIndex,
+      String consumer) {
+
+    /** This candidate as a consumer rule of {@code namespace}'s clients. */
+    Candidate consumedBy(String namespace) {
+      return new Candidate(
+          rule.forClientsOf(namespace),
+          pathRank,
+          pathLength,
+          method,
+          headers,
+          queryParams,
+          created,
+          route,
+          ruleIndex,
+          matchIndex,
+          namespace);
+    }
+  }
+
+  /** Consumer namespaces' rules first (by namespace), the producer's last. */
+  private static final Comparator<Candidate> GROUP =
+      Comparator.comparing(
+          Candidate::consumer, Comparator.nullsLast(Comparator.<String>naturalOrder()));
 
   private static final Comparator<Candidate> PRECEDENCE =
       Comparator.comparingInt(Candidate::pathRank)
@@ -85,6 +117,7 @@ public final class RouteTables {
     BackendResolver resolver = new BackendResolver(state, clusterDomain);
     List<RouteProblem> problems = new ArrayList<>();
     Map<BackendRef, List<Candidate>> byPort = new LinkedHashMap<>();
+    Set<BackendRef> producerBound = new HashSet<>();
     for (HTTPRoute route : routes) {
       if (route.getSpec() == null || route.getSpec().getParentRefs() == null) {
         continue;
@@ -111,10 +144,14 @@ public final class RouteTables {
             // Only routes that bind somewhere are translated (and report problems).
             candidates = candidates(route, resolver, problems);
           }
-          byPort
-              .computeIfAbsent(
-                  new BackendRef(service.resourceName(), port.port()), k -> new ArrayList<>())
-              .addAll(candidates);
+          BackendRef key = new BackendRef(service.resourceName(), port.port());
+          List<Candidate> bound = byPort.computeIfAbsent(key, k -> new ArrayList<>());
+          if (ns.equals(service.namespace())) {
+            producerBound.add(key);
+            bound.addAll(candidates);
+          } else {
+            candidates.forEach(c -> bound.add(c.consumedBy(ns)));
+          }
         }
       }
     }
@@ -122,12 +159,16 @@ public final class RouteTables {
     byPort.forEach(
         (port, list) -> {
           List<Candidate> sorted = new ArrayList<>(list);
-          sorted.sort(PRECEDENCE);
+          sorted.sort(GROUP.thenComparing(PRECEDENCE));
           List<RouteRule> rules = new ArrayList<>();
           for (Candidate c : sorted) {
             if (rules.stream().noneMatch(r -> r.name().equals(c.rule().name()))) {
               rules.add(c.rule());
             }
+          }
+          if (!producerBound.contains(port)) {
+            // Only consumer routes: everyone else still reaches the service as without routes.
+            rules.add(RouteRule.toSelf(port));
           }
           tables.put(port, List.copyOf(rules));
         });
@@ -175,7 +216,8 @@ public final class RouteTables {
                 created,
                 routeName,
                 r,
-                m));
+                m,
+                null));
       }
     }
     return out;

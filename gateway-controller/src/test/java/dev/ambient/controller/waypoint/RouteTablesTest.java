@@ -232,4 +232,88 @@ class RouteTablesTest {
             .build();
     assertThat(RouteTables.build(List.of(wrongPort, missing), state(), "cluster.local")).isEmpty();
   }
+
+  /** A route in another namespace than its parent Service, with one rule to {@code backend}. */
+  private static HTTPRoute consumerRoute(String ns, String name, String path, String backend) {
+    return new HTTPRouteBuilder()
+        .withNewMetadata()
+        .withNamespace(ns)
+        .withName(name)
+        .withCreationTimestamp("2026-11-01T00:00:00Z")
+        .endMetadata()
+        .withNewSpec()
+        .addNewParentRef()
+        .withGroup("")
+        .withKind("Service")
+        .withNamespace("mesh")
+        .withName("echo")
+        .withPort(80)
+        .endParentRef()
+        .addToRules(
+            new HTTPRouteRuleBuilder()
+                .addNewMatch()
+                .withNewPath()
+                .withType("PathPrefix")
+                .withValue(path)
+                .endPath()
+                .endMatch()
+                .addNewBackendRef()
+                .withNamespace("mesh")
+                .withName(backend)
+                .withPort(8080)
+                .endBackendRef()
+                .build())
+        .endSpec()
+        .build();
+  }
+
+  @Test
+  void consumerRoutesComeFirstPerNamespaceAndApplyOnlyToThatNamespacesClients() throws Exception {
+    HTTPRoute producer =
+        route("producer", "2026-11-01T00:00:00Z", 80)
+            .editSpec()
+            .addToRules(
+                new HTTPRouteRuleBuilder()
+                    .addNewBackendRef()
+                    .withName("echo-v1")
+                    .withPort(8080)
+                    .endBackendRef()
+                    .build())
+            .endSpec()
+            .build();
+    // Two routes of namespace "shop" merge by precedence (longer prefix first); "zoo" is its own
+    // group; the producer's rule comes last and has no namespace.
+    List<RouteRule> table =
+        RouteTables.build(
+                List.of(
+                    producer,
+                    consumerRoute("zoo", "z", "/", "echo-v2"),
+                    consumerRoute("shop", "short", "/a", "echo-v2"),
+                    consumerRoute("shop", "long", "/a/b", "echo-v1")),
+                state(),
+                "cluster.local")
+            .get(ECHO_80);
+
+    assertThat(table)
+        .extracting(RouteRule::name, RouteRule::sourceNamespace)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("shop.long.0.0", "shop"),
+            org.assertj.core.groups.Tuple.tuple("shop.short.0.0", "shop"),
+            org.assertj.core.groups.Tuple.tuple("zoo.z.0.0", "zoo"),
+            org.assertj.core.groups.Tuple.tuple("mesh.producer.0.0", null));
+    assertThat(table.get(0).backends()).extracting(WeightedBackend::ref).containsExactly(V1);
+  }
+
+  @Test
+  void withOnlyConsumerRoutesEveryoneElseStillReachesTheServiceItself() throws Exception {
+    List<RouteRule> table =
+        RouteTables.build(
+                List.of(consumerRoute("shop", "c", "/", "echo-v2")), state(), "cluster.local")
+            .get(ECHO_80);
+
+    assertThat(table).hasSize(2);
+    assertThat(table.get(0).sourceNamespace()).isEqualTo("shop");
+    assertThat(table.get(1).sourceNamespace()).isNull();
+    assertThat(table.get(1).backends()).extracting(WeightedBackend::ref).containsExactly(ECHO_80);
+  }
 }

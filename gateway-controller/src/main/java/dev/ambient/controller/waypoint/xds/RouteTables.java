@@ -27,6 +27,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.type.matcher.v3.FilterStateMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -59,8 +60,22 @@ final class RouteTables {
   static RouteConfiguration build(ServiceListener s) {
     VirtualHost.Builder vh =
         VirtualHost.newBuilder().setName(s.service().clusterName()).addDomains("*");
-    for (RouteRule r : s.routes()) {
+    List<RouteRule> rules = s.routes();
+    for (int i = 0; i < rules.size(); i++) {
+      RouteRule r = rules.get(i);
       vh.addRoutes(route(r, s.port()));
+      String consumers = r.sourceNamespace();
+      boolean lastOfGroup =
+          i + 1 == rules.size()
+              || !java.util.Objects.equals(consumers, rules.get(i + 1).sourceNamespace());
+      if (consumers != null && lastOfGroup) {
+        // Clients with consumer routes use only those (GEP-1294): never the producer's below.
+        vh.addRoutes(
+            Route.newBuilder()
+                .setName("consumers." + consumers + ".not-found")
+                .setMatch(clientsOf(consumers, RouteMatch.newBuilder().setPrefix("/")))
+                .setDirectResponse(DirectResponseAction.newBuilder().setStatus(404)));
+      }
     }
     return RouteConfiguration.newBuilder()
         .setName(MainInternalListener.routeName(s))
@@ -279,6 +294,21 @@ final class RouteTables {
     return literal.replace("\\", "\\\\");
   }
 
+  /**
+   * Only requests whose HBONE peer (the filter state the terminating listener kept) is a workload
+   * of {@code namespace}, in any trust domain.
+   */
+  private static RouteMatch.Builder clientsOf(String namespace, RouteMatch.Builder m) {
+    return m.addFilterState(
+        FilterStateMatcher.newBuilder()
+            .setKey(XdsNames.PEER_PRINCIPAL)
+            .setStringMatch(
+                StringMatcher.newBuilder()
+                    .setSafeRegex(
+                        RegexMatcher.newBuilder()
+                            .setRegex("spiffe://[^/]+/ns/" + namespace + "/sa/[^/]+"))));
+  }
+
   private static RouteMatch match(RouteRule r) {
     RouteMatch.Builder m = RouteMatch.newBuilder();
     PathMatch p = r.path();
@@ -313,6 +343,9 @@ final class RouteTables {
           HeaderMatcher.newBuilder()
               .setName(":method")
               .setStringMatch(stringMatch(r.method(), false)));
+    }
+    if (r.sourceNamespace() != null) {
+      clientsOf(r.sourceNamespace(), m);
     }
     for (QueryMatch q : r.queryParams()) {
       m.addQueryParameters(
