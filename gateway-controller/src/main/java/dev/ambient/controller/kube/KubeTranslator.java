@@ -44,16 +44,46 @@ public final class KubeTranslator {
   public static final String MANAGED = "gateway.istio.io/managed";
   public static final String MANAGED_BY_US = "dev.ambient.mesh-controller";
 
-  /** Mesh-wide settings the cluster does not carry. */
+  /**
+   * Mesh-wide settings the cluster does not carry.
+   *
+   * @param allowFromWaypoint Istio's {@code PILOT_AUTO_ALLOW_WAYPOINT_POLICY} (off by default there
+   *     too): every workload behind a waypoint also gets the L4 ALLOW policy admitting the
+   *     waypoint's identity ({@link ImplicitWaypointPolicies}), so its ztunnel refuses clients that
+   *     bypass the waypoint
+   */
   public record Settings(
-      String trustDomain, String rootNamespace, String clusterId, String clusterDomain) {
+      String trustDomain,
+      String rootNamespace,
+      String clusterId,
+      String clusterDomain,
+      boolean allowFromWaypoint) {
     public static final Settings DEFAULT =
         new Settings("cluster.local", "istio-system", "Kubernetes", "cluster.local");
+
+    /** Without the implicit allow-from-waypoint policy. */
+    public Settings(
+        String trustDomain, String rootNamespace, String clusterId, String clusterDomain) {
+      this(trustDomain, rootNamespace, clusterId, clusterDomain, false);
+    }
+
+    public Settings withAllowFromWaypoint(boolean allow) {
+      return new Settings(trustDomain, rootNamespace, clusterId, clusterDomain, allow);
+    }
   }
 
   private KubeTranslator() {}
 
   public static LenientMeshConfig translate(ClusterObjects objects, Settings settings) {
+    LenientMeshConfig base = translateObjects(objects, settings);
+    if (!settings.allowFromWaypoint()) {
+      return base;
+    }
+    return new LenientMeshConfig(
+        ImplicitWaypointPolicies.apply(base.config()), base.problems(), base.notes());
+  }
+
+  private static LenientMeshConfig translateObjects(ClusterObjects objects, Settings settings) {
     Map<String, Namespace> namespaces = new HashMap<>();
     for (Namespace ns : objects.namespaces()) {
       namespaces.put(ns.getMetadata().getName(), ns);
@@ -65,22 +95,6 @@ public final class KubeTranslator {
     root.put("services", services(objects.services(), objects.pods(), namespaces, settings));
     root.put("authorizationPolicies", policies(objects.authorizationPolicies()));
     return MeshConfigLoader.buildLenient(root, "kubernetes");
-  }
-
-  /**
-   * As {@link #translate(ClusterObjects, Settings)}; with {@code allowFromWaypoint} (Istio's {@code
-   * PILOT_AUTO_ALLOW_WAYPOINT_POLICY}, off by default there too) every workload behind a waypoint
-   * also gets the L4 ALLOW policy admitting the waypoint's identity ({@link
-   * ImplicitWaypointPolicies}), so its ztunnel refuses clients that bypass the waypoint.
-   */
-  public static LenientMeshConfig translate(
-      ClusterObjects objects, Settings settings, boolean allowFromWaypoint) {
-    LenientMeshConfig base = translate(objects, settings);
-    if (!allowFromWaypoint) {
-      return base;
-    }
-    return new LenientMeshConfig(
-        ImplicitWaypointPolicies.apply(base.config()), base.problems(), base.notes());
   }
 
   /**

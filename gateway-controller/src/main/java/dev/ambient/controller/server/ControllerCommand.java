@@ -123,6 +123,15 @@ public final class ControllerCommand implements Callable<Integer> {
     String tokenAudience;
 
     @Option(
+        names = "--allow-from-waypoint",
+        description =
+            "With --kubeconfig/--in-cluster: give every workload behind a waypoint an L4 ALLOW"
+                + " policy for the waypoint's identity (Istio's PILOT_AUTO_ALLOW_WAYPOINT_POLICY),"
+                + " so its ztunnel refuses clients that bypass the waypoint. Off by default, as"
+                + " in Istio: it also refuses every other client of those workloads.")
+    boolean allowFromWaypoint;
+
+    @Option(
         names = "--waypoint-image",
         defaultValue = "ghcr.io/ambient-mesh/waypoint:0.1.0",
         description =
@@ -295,7 +304,8 @@ public final class ControllerCommand implements Callable<Integer> {
                     caOptions.trustDomain,
                     KubeTranslator.Settings.DEFAULT.rootNamespace(),
                     KubeTranslator.Settings.DEFAULT.clusterId(),
-                    KubeTranslator.Settings.DEFAULT.clusterDomain()),
+                    KubeTranslator.Settings.DEFAULT.clusterDomain(),
+                    allowFromWaypoint),
                 Duration.ofSeconds(60));
         RouteStatusController routes =
             RouteStatusController.start(client, source.servicesInformer(), Duration.ofSeconds(60));

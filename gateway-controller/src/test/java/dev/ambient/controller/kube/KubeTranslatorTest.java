@@ -312,12 +312,12 @@ class KubeTranslatorTest {
             List.of());
 
     assertThat(
-            KubeTranslator.translate(objects, KubeTranslator.Settings.DEFAULT, false)
-                .config()
-                .policies())
+            KubeTranslator.translate(objects, KubeTranslator.Settings.DEFAULT).config().policies())
         .as("off by default, as in Istio")
         .isEmpty();
-    var result = KubeTranslator.translate(objects, KubeTranslator.Settings.DEFAULT, true);
+    var result =
+        KubeTranslator.translate(
+            objects, KubeTranslator.Settings.DEFAULT.withAllowFromWaypoint(true));
     assertThat(result.problems()).isEmpty();
     dev.ambient.api.model.MeshState state = dev.ambient.api.model.MeshState.of(result.config(), 1);
     var policy = state.policies().get(0);
