@@ -9,16 +9,30 @@ import java.util.List;
 /**
  * The Kubernetes objects the mesh's configuration is made from, as the informers saw them at one
  * moment. Translation reads nothing else, so it is a pure function of this.
+ *
+ * @param gateways Gateway API Gateways (only their metadata is read: a waypoint's {@code
+ *     istio.io/waypoint-for} label)
  */
 public record ClusterObjects(
     List<Namespace> namespaces,
     List<Pod> pods,
     List<Service> services,
-    List<GenericKubernetesResource> authorizationPolicies) {
+    List<GenericKubernetesResource> authorizationPolicies,
+    List<GenericKubernetesResource> gateways) {
   public ClusterObjects {
     namespaces = List.copyOf(namespaces);
     pods = List.copyOf(pods);
     services = List.copyOf(services);
     authorizationPolicies = List.copyOf(authorizationPolicies);
+    gateways = List.copyOf(gateways);
+  }
+
+  /** Without Gateways (a cluster without the Gateway API): every waypoint is for services. */
+  public ClusterObjects(
+      List<Namespace> namespaces,
+      List<Pod> pods,
+      List<Service> services,
+      List<GenericKubernetesResource> authorizationPolicies) {
+    this(namespaces, pods, services, authorizationPolicies, List.of());
   }
 }

@@ -38,6 +38,12 @@ public final class KubeTranslator {
   public static final String USE_WAYPOINT = "istio.io/use-waypoint";
   public static final String USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace";
 
+  /**
+   * On a waypoint Gateway: which traffic it is for, {@code service} (the default), {@code
+   * workload}, {@code all} or {@code none}.
+   */
+  public static final String WAYPOINT_FOR = "istio.io/waypoint-for";
+
   /** Marks the Service of a Gateway (a waypoint's own Service). */
   public static final String GATEWAY_NAME = "gateway.networking.k8s.io/gateway-name";
 
@@ -91,8 +97,11 @@ public final class KubeTranslator {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("trustDomain", settings.trustDomain());
     root.put("rootNamespace", settings.rootNamespace());
-    root.put("workloads", workloads(objects.pods(), namespaces, settings));
-    root.put("services", services(objects.services(), objects.pods(), namespaces, settings));
+    Map<String, String> waypointFor = waypointFor(objects.gateways());
+    root.put("workloads", workloads(objects.pods(), namespaces, settings, waypointFor));
+    root.put(
+        "services",
+        services(objects.services(), objects.pods(), namespaces, settings, waypointFor));
     root.put("authorizationPolicies", policies(objects.authorizationPolicies()));
     return MeshConfigLoader.buildLenient(root, "kubernetes");
   }
@@ -152,7 +161,10 @@ public final class KubeTranslator {
   }
 
   private static List<Object> workloads(
-      List<Pod> pods, Map<String, Namespace> namespaces, Settings settings) {
+      List<Pod> pods,
+      Map<String, Namespace> namespaces,
+      Settings settings,
+      Map<String, String> waypointFor) {
     List<Object> out = new ArrayList<>();
     for (Pod pod : sorted(pods)) {
       if (!running(pod)) {
@@ -170,8 +182,16 @@ public final class KubeTranslator {
       boolean hbone = captured(pod, namespaces.get(meta.getNamespace())) || nativeHbone(pod);
       w.put("protocol", hbone ? "HBONE" : "TCP");
       w.put("labels", meta.getLabels() == null ? Map.of() : new LinkedHashMap<>(meta.getLabels()));
-      // Pod-addressed traffic goes through a waypoint only when the pod itself asks for one.
-      Object waypoint = waypoint(pod, null, settings);
+      // A waypoint's own pods never loop through a waypoint.
+      Object waypoint =
+          label(pod, GATEWAY_NAME) != null
+              ? null
+              : waypoint(
+                  pod,
+                  namespaces.get(meta.getNamespace()),
+                  settings,
+                  WaypointFor.WORKLOAD,
+                  waypointFor);
       if (waypoint != null) {
         w.put("waypoint", waypoint);
       }
@@ -223,7 +243,8 @@ public final class KubeTranslator {
       List<Service> services,
       List<Pod> pods,
       Map<String, Namespace> namespaces,
-      Settings settings) {
+      Settings settings,
+      Map<String, String> waypointFor) {
     List<Object> out = new ArrayList<>();
     for (Service svc : sorted(services)) {
       var spec = svc.getSpec();
@@ -273,7 +294,12 @@ public final class KubeTranslator {
       Object waypoint =
           label(svc, GATEWAY_NAME) != null
               ? null // a waypoint's own Service is not sent through a waypoint
-              : waypoint(svc, namespaces.get(svc.getMetadata().getNamespace()), settings);
+              : waypoint(
+                  svc,
+                  namespaces.get(svc.getMetadata().getNamespace()),
+                  settings,
+                  WaypointFor.SERVICE,
+                  waypointFor);
       if (waypoint != null) {
         s.put("waypoint", waypoint);
       }
@@ -302,15 +328,47 @@ public final class KubeTranslator {
     return out;
   }
 
+  /** The traffic a waypoint is for, from its Gateway's {@value #WAYPOINT_FOR} label. */
+  enum WaypointFor {
+    SERVICE,
+    WORKLOAD;
+
+    boolean servedBy(String type) {
+      return type.equals("all") || type.equals(name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /** Gateway {@code ns/name} to its {@value #WAYPOINT_FOR} label, {@code service} when unset. */
+  private static Map<String, String> waypointFor(List<GenericKubernetesResource> gateways) {
+    Map<String, String> out = new HashMap<>();
+    for (GenericKubernetesResource gw : gateways) {
+      String type = label(gw, WAYPOINT_FOR);
+      out.put(
+          gw.getMetadata().getNamespace() + "/" + gw.getMetadata().getName(),
+          type == null || type.isEmpty() ? "service" : type);
+    }
+    return out;
+  }
+
   /**
    * The waypoint an object asks for with {@code istio.io/use-waypoint} (on itself, else on its
-   * namespace when one is given), as a reference to the waypoint's Service: {@code
-   * <ns>/<name>.<ns>.svc.<domain>}, the namespace from {@code istio.io/use-waypoint-namespace} on
-   * the same object, else the object's own. {@code none} on the object overrides its namespace. A
-   * waypoint whose Service does not exist is still referenced: ztunnel then refuses the traffic
-   * rather than letting it bypass the waypoint.
+   * namespace), as a reference to the waypoint's Service: {@code <ns>/<name>.<ns>.svc.<domain>},
+   * the namespace from {@code istio.io/use-waypoint-namespace} on the object carrying the label,
+   * else the object's own. {@code none} on the object overrides its namespace.
+   *
+   * <p>As in Istio, the waypoint's Gateway says which traffic it takes ({@value #WAYPOINT_FOR}): a
+   * {@code service} waypoint (the default) takes service-addressed traffic only, {@code workload}
+   * pod-addressed only, {@code all} both, {@code none} neither. A Gateway that does not exist (yet)
+   * fails closed: it is still referenced where the object names it itself, and by namespace for
+   * services (the default type), so ztunnel refuses the traffic rather than letting it bypass the
+   * waypoint.
    */
-  static Object waypoint(HasMetadata object, Namespace namespace, Settings settings) {
+  static Object waypoint(
+      HasMetadata object,
+      Namespace namespace,
+      Settings settings,
+      WaypointFor kind,
+      Map<String, String> waypointFor) {
     HasMetadata from = object;
     String name = label(object, USE_WAYPOINT);
     if (name == null && namespace != null) {
@@ -323,6 +381,12 @@ public final class KubeTranslator {
     String ns = label(from, USE_WAYPOINT_NAMESPACE);
     if (ns == null || ns.isEmpty()) {
       ns = object.getMetadata().getNamespace();
+    }
+    String type = waypointFor.get(ns + "/" + name);
+    boolean bound =
+        type != null ? kind.servedBy(type) : from == object || kind == WaypointFor.SERVICE;
+    if (!bound) {
+      return null;
     }
     return Map.of("service", ns + "/" + name + "." + ns + ".svc." + settings.clusterDomain());
   }

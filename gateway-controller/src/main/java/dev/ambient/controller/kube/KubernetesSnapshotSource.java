@@ -40,6 +40,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Pod> pods;
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
   private SharedIndexInformer<GenericKubernetesResource> policies;
+  private SharedIndexInformer<GenericKubernetesResource> gateways;
   private volatile MeshState current = MeshState.EMPTY;
   private long version;
 
@@ -90,6 +91,15 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
           "the AuthorizationPolicy CRD (security.istio.io) is not installed: the mesh has no"
               + " policies until it is and the controller restarts");
     }
+    if (crdServed("gateways.gateway.networking.k8s.io")) {
+      // Only for the waypoints' istio.io/waypoint-for: which traffic each one takes.
+      gateways =
+          client
+              .genericKubernetesResources("gateway.networking.k8s.io/v1", "Gateway")
+              .inAnyNamespace()
+              .inform(Informers.onAnyChange(onChange));
+      informers.add(gateways);
+    }
     Informers.awaitSynced(informers, syncTimeout, "Kubernetes informers");
   }
 
@@ -113,7 +123,8 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
             namespaces.getStore().list(),
             pods.getStore().list(),
             services.getStore().list(),
-            policies == null ? List.of() : policies.getStore().list());
+            policies == null ? List.of() : policies.getStore().list(),
+            gateways == null ? List.of() : gateways.getStore().list());
     LenientMeshConfig translated;
     try {
       translated = KubeTranslator.translate(objects, settings);

@@ -280,6 +280,96 @@ class KubeTranslatorTest {
     assertThat(byName.get("b-1").waypoint()).isNull();
   }
 
+  private static GenericKubernetesResource gateway(String ns, String name, String waypointFor) {
+    var b =
+        new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+            .withApiVersion("gateway.networking.k8s.io/v1")
+            .withKind("Gateway")
+            .withNewMetadata()
+            .withNamespace(ns)
+            .withName(name);
+    if (waypointFor != null) {
+      b = b.addToLabels(KubeTranslator.WAYPOINT_FOR, waypointFor);
+    }
+    return b.endMetadata().build();
+  }
+
+  @Test
+  void theWaypointsGatewaySaysWhetherItTakesServiceOrPodAddressedTraffic() throws Exception {
+    java.util.function.Function<String, Namespace> ns =
+        name ->
+            new NamespaceBuilder(namespace(name, "ambient"))
+                .editMetadata()
+                .addToLabels(KubeTranslator.USE_WAYPOINT, "wp")
+                .endMetadata()
+                .build();
+    java.util.function.Function<String, Service> svc =
+        name ->
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace(name)
+                .withName("echo")
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.1." + name.length())
+                .addNewPort()
+                .withPort(80)
+                .endPort()
+                .endSpec()
+                .build();
+    List<String> types = List.of("default", "service", "workload", "all", "none", "missing");
+    List<Namespace> namespaces = new java.util.ArrayList<>();
+    List<Pod> pods = new java.util.ArrayList<>();
+    List<Service> services = new java.util.ArrayList<>();
+    List<GenericKubernetesResource> gateways = new java.util.ArrayList<>();
+    int ip = 10;
+    for (String t : types) {
+      namespaces.add(ns.apply(t));
+      pods.add(pod(t, "by-ns", "10.244.2." + ip++).build());
+      pods.add(
+          pod(t, "own-label", "10.244.2." + ip++)
+              .editMetadata()
+              .addToLabels(KubeTranslator.USE_WAYPOINT, "wp")
+              .endMetadata()
+              .build());
+      services.add(svc.apply(t));
+      if (!t.equals("missing")) {
+        gateways.add(gateway(t, "wp", t.equals("default") ? null : t));
+      }
+    }
+    var result =
+        KubeTranslator.translate(
+            new ClusterObjects(namespaces, pods, services, List.of(), gateways),
+            KubeTranslator.Settings.DEFAULT);
+    assertThat(result.problems()).isEmpty();
+
+    Map<String, Boolean> serviceBound =
+        result.config().services().stream()
+            .collect(Collectors.toMap(s -> s.namespace(), s -> s.waypoint() != null));
+    Map<String, Boolean> podBound =
+        result.config().workloads().stream()
+            .collect(
+                Collectors.toMap(w -> w.namespace() + "/" + w.name(), w -> w.waypoint() != null));
+    assertThat(serviceBound)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "default", true,
+                "service", true,
+                "workload", false,
+                "all", true,
+                "none", false,
+                // Fails closed: ztunnel refuses the service's traffic until the waypoint exists.
+                "missing", true));
+    Map<String, Boolean> expectedPods = new java.util.HashMap<>();
+    for (String t : types) {
+      boolean takesPods = t.equals("workload") || t.equals("all");
+      expectedPods.put(t + "/by-ns", takesPods);
+      // A pod naming a waypoint that does not exist yet fails closed too.
+      expectedPods.put(t + "/own-label", takesPods || t.equals("missing"));
+    }
+    assertThat(podBound).containsExactlyInAnyOrderEntriesOf(expectedPods);
+  }
+
   @Test
   void allowFromWaypointAdmitsTheWaypointIdentityOnExactlyTheWorkloadsBehindIt() throws Exception {
     java.util.function.BiFunction<String, Map<String, String>, Service> svc =
