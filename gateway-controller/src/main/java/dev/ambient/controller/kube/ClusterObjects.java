@@ -12,19 +12,22 @@ import java.util.List;
  *
  * @param gateways Gateway API Gateways (only their metadata is read: a waypoint's {@code
  *     istio.io/waypoint-for} label)
+ * @param peerAuthentications Istio PeerAuthentications ({@link PeerAuthentications})
  */
 public record ClusterObjects(
     List<Namespace> namespaces,
     List<Pod> pods,
     List<Service> services,
     List<GenericKubernetesResource> authorizationPolicies,
-    List<GenericKubernetesResource> gateways) {
+    List<GenericKubernetesResource> gateways,
+    List<GenericKubernetesResource> peerAuthentications) {
   public ClusterObjects {
     namespaces = List.copyOf(namespaces);
     pods = List.copyOf(pods);
     services = List.copyOf(services);
     authorizationPolicies = List.copyOf(authorizationPolicies);
     gateways = List.copyOf(gateways);
+    peerAuthentications = List.copyOf(peerAuthentications);
   }
 
   /** Without Gateways (a cluster without the Gateway API): every waypoint is for services. */
@@ -33,6 +36,6 @@ public record ClusterObjects(
       List<Pod> pods,
       List<Service> services,
       List<GenericKubernetesResource> authorizationPolicies) {
-    this(namespaces, pods, services, authorizationPolicies, List.of());
+    this(namespaces, pods, services, authorizationPolicies, List.of(), List.of());
   }
 }

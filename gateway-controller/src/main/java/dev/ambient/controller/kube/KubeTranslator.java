@@ -82,11 +82,17 @@ public final class KubeTranslator {
 
   public static LenientMeshConfig translate(ClusterObjects objects, Settings settings) {
     LenientMeshConfig base = translateObjects(objects, settings);
-    if (!settings.allowFromWaypoint()) {
-      return base;
-    }
+    PeerAuthentications.Result peer =
+        PeerAuthentications.apply(
+            base.config(), objects.peerAuthentications(), settings.rootNamespace());
+    List<String> problems = new ArrayList<>(base.problems());
+    problems.addAll(peer.problems());
     return new LenientMeshConfig(
-        ImplicitWaypointPolicies.apply(base.config()), base.problems(), base.notes());
+        settings.allowFromWaypoint()
+            ? ImplicitWaypointPolicies.apply(peer.config())
+            : peer.config(),
+        problems,
+        base.notes());
   }
 
   private static LenientMeshConfig translateObjects(ClusterObjects objects, Settings settings) {

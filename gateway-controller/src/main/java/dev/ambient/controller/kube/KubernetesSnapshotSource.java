@@ -41,6 +41,7 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
   private SharedIndexInformer<GenericKubernetesResource> policies;
   private SharedIndexInformer<GenericKubernetesResource> gateways;
+  private SharedIndexInformer<GenericKubernetesResource> peerAuthentications;
   private volatile MeshState current = MeshState.EMPTY;
   private long version;
 
@@ -91,6 +92,14 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
           "the AuthorizationPolicy CRD (security.istio.io) is not installed: the mesh has no"
               + " policies until it is and the controller restarts");
     }
+    if (crdServed("peerauthentications.security.istio.io")) {
+      peerAuthentications =
+          client
+              .genericKubernetesResources("security.istio.io/v1", "PeerAuthentication")
+              .inAnyNamespace()
+              .inform(Informers.onAnyChange(onChange));
+      informers.add(peerAuthentications);
+    }
     if (crdServed("gateways.gateway.networking.k8s.io")) {
       // Only for the waypoints' istio.io/waypoint-for: which traffic each one takes.
       gateways =
@@ -124,7 +133,8 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
             pods.getStore().list(),
             services.getStore().list(),
             policies == null ? List.of() : policies.getStore().list(),
-            gateways == null ? List.of() : gateways.getStore().list());
+            gateways == null ? List.of() : gateways.getStore().list(),
+            peerAuthentications == null ? List.of() : peerAuthentications.getStore().list());
     LenientMeshConfig translated;
     try {
       translated = KubeTranslator.translate(objects, settings);

@@ -25,7 +25,8 @@ final class ProblemReporter {
   // The loader names objects "<list>[i] (<namespace>/<name>)".
   private static final Pattern OBJECT =
       Pattern.compile(
-          "^(workloads|services|authorizationPolicies)\\[\\d+] \\(([^/)]+)/([^)]+)\\): (.*)$");
+          "^(workloads|services|authorizationPolicies|peerAuthentications)\\[\\d+]"
+              + " \\(([^/)]+)/([^)]+)\\): (.*)$");
 
   /** A problem attached to the Kubernetes object it is about. */
   record ObjectProblem(
@@ -57,6 +58,10 @@ final class ProblemReporter {
       case "services" -> {
         kind = "Service";
         apiVersion = "v1";
+      }
+      case "peerAuthentications" -> {
+        kind = "PeerAuthentication";
+        apiVersion = "security.istio.io/v1";
       }
       default -> {
         kind = "AuthorizationPolicy";

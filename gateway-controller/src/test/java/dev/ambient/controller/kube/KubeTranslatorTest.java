@@ -339,7 +339,7 @@ class KubeTranslatorTest {
     }
     var result =
         KubeTranslator.translate(
-            new ClusterObjects(namespaces, pods, services, List.of(), gateways),
+            new ClusterObjects(namespaces, pods, services, List.of(), gateways, List.of()),
             KubeTranslator.Settings.DEFAULT);
     assertThat(result.problems()).isEmpty();
 
