@@ -289,6 +289,9 @@ public final class KubeTranslator {
         if (p.getName() != null && !p.getName().isEmpty()) {
           port.put("name", p.getName());
         }
+        if (p.getAppProtocol() != null && !p.getAppProtocol().isEmpty()) {
+          port.put("appProtocol", p.getAppProtocol());
+        }
         ports.add(port);
       }
       s.put("ports", ports);

@@ -387,7 +387,7 @@ public final class ControllerCommand implements Callable<Integer> {
                   KubeTranslator.Settings.DEFAULT.rootNamespace(),
                   caOptions.trustDomain,
                   KubeTranslator.Settings.DEFAULT.clusterDomain()),
-              ProtocolPolicy.ALL_HTTP);
+              ProtocolPolicy.DECLARED);
       source.onChange(state -> fleet.poke());
       gateways.onWaypoints(list -> fleet.poke());
       if (routes != null) {

@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * What the waypoint does with traffic for one service VIP and port: route it as HTTP through {@code
- * routes}, or proxy it at L4 to {@code tcpBackend}; {@code policies} are the AuthorizationPolicies
- * the waypoint enforces on that traffic (empty: everything is allowed).
+ * routes}, or proxy it at L4 to {@code tcpBackend}, or (DETECT) either, by what each connection's
+ * first bytes are; {@code policies} are the AuthorizationPolicies the waypoint enforces on that
+ * traffic (empty: everything is allowed).
  */
 public record ServiceListener(
     InetAddress vip,
@@ -24,10 +25,10 @@ public record ServiceListener(
     Objects.requireNonNull(protocol, "protocol");
     routes = List.copyOf(routes);
     policies = policies == null ? List.of() : List.copyOf(policies);
-    if (protocol == ServiceProtocol.HTTP && routes.isEmpty()) {
+    if (protocol != ServiceProtocol.TCP && routes.isEmpty()) {
       throw new IllegalArgumentException(service.service() + ":" + port + ": HTTP without routes");
     }
-    if (protocol == ServiceProtocol.TCP && tcpBackend == null) {
+    if (protocol != ServiceProtocol.HTTP && tcpBackend == null) {
       throw new IllegalArgumentException(service.service() + ":" + port + ": TCP without backend");
     }
   }
@@ -54,6 +55,11 @@ public record ServiceListener(
 
   public static ServiceListener tcp(InetAddress vip, BackendRef self) {
     return new ServiceListener(vip, self.port(), self, ServiceProtocol.TCP, List.of(), self);
+  }
+
+  /** HTTP through {@code routes} when the connection speaks HTTP, else TCP to the service. */
+  public static ServiceListener detect(InetAddress vip, BackendRef self, List<RouteRule> routes) {
+    return new ServiceListener(vip, self.port(), self, ServiceProtocol.DETECT, routes, self);
   }
 
   /** {@code vip:port}, what clients put in the CONNECT authority. */

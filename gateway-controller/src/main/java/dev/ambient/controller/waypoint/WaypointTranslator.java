@@ -141,7 +141,7 @@ public final class WaypointTranslator {
         backends.computeIfAbsent(self, ref -> backend(state, service, port, ref));
         ServiceProtocol protocol = protocols.protocol(service, port);
         List<RouteRule> table = routes.getOrDefault(self, List.of(RouteRule.toSelf(self)));
-        if (protocol == ServiceProtocol.HTTP) {
+        if (protocol != ServiceProtocol.TCP) {
           // Backends a route sends to need clusters too, wherever their own waypoint is.
           for (RouteRule rule : table) {
             for (BackendRef b : rule.referencedBackends()) {
@@ -151,11 +151,13 @@ public final class WaypointTranslator {
         }
         var enforced = policies.forService(service.resourceName());
         for (InetAddress vip : service.vips()) {
-          listeners.add(
-              (protocol == ServiceProtocol.TCP
-                      ? ServiceListener.tcp(vip, self)
-                      : ServiceListener.http(vip, self, table))
-                  .withPolicies(enforced));
+          ServiceListener listener =
+              switch (protocol) {
+                case TCP -> ServiceListener.tcp(vip, self);
+                case HTTP -> ServiceListener.http(vip, self, table);
+                case DETECT -> ServiceListener.detect(vip, self, table);
+              };
+          listeners.add(listener.withPolicies(enforced));
         }
       }
     }

@@ -158,12 +158,15 @@ final class WaypointFixture implements AutoCloseable {
 
   /** The translated model with these route tables (from {@link RouteTables}). */
   WaypointModel model(java.util.Map<BackendRef, List<RouteRule>> routes) {
-    return WaypointTranslator.translate(
-        state,
-        waypoint.uid(),
+    return model(
+        routes,
         (service, port) ->
-            service.name().equals("tcp-echo") ? ServiceProtocol.TCP : ServiceProtocol.HTTP,
-        routes);
+            service.name().equals("tcp-echo") ? ServiceProtocol.TCP : ServiceProtocol.HTTP);
+  }
+
+  /** The translated model with these route tables and protocols. */
+  WaypointModel model(java.util.Map<BackendRef, List<RouteRule>> routes, ProtocolPolicy protocols) {
+    return WaypointTranslator.translate(state, waypoint.uid(), protocols, routes);
   }
 
   /** Publishes and waits until Envoy accepted this version for every type. */

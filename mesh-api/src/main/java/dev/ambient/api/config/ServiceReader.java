@@ -27,7 +27,7 @@ final class ServiceReader {
           "loadBalancing",
           "waypoint",
           "subjectAltNames");
-  private static final Set<String> PORT_KEYS = Set.of("port", "targetPort", "name");
+  private static final Set<String> PORT_KEYS = Set.of("port", "targetPort", "name", "appProtocol");
 
   private ServiceReader() {}
 
@@ -98,6 +98,7 @@ final class ServiceReader {
       }
       p.rejectUnknown(PORT_KEYS);
       String name = p.string("name");
+      String appProtocol = p.string("appProtocol");
       Integer port = p.port("port");
       if (port == null && !p.has("port")) {
         m.reporter().field(p.path("port"), "is required");
@@ -107,7 +108,7 @@ final class ServiceReader {
         if (!seen.add(port)) {
           m.reporter().field(p.path("port"), "duplicate port " + port);
         }
-        out.add(new ServicePort(port, target == null ? 0 : target, name));
+        out.add(new ServicePort(port, target == null ? 0 : target, name, appProtocol));
       }
     }
     return out;

@@ -6,8 +6,10 @@ package dev.ambient.api.model;
  *
  * @param name the Kubernetes port name, or {@code null} when it has none (HTTPRoute parentRefs bind
  *     to it by {@code sectionName}); not carried over WDS, Istio's workload API has no field for it
+ * @param appProtocol the Kubernetes port's {@code appProtocol}, or {@code null}; with the name, it
+ *     tells a waypoint whether the port speaks HTTP (not carried over WDS either)
  */
-public record ServicePort(int port, int targetPort, String name) {
+public record ServicePort(int port, int targetPort, String name, String appProtocol) {
   public ServicePort {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("service port out of range: " + port);
@@ -18,11 +20,19 @@ public record ServicePort(int port, int targetPort, String name) {
     if (name != null && name.isEmpty()) {
       name = null;
     }
+    if (appProtocol != null && appProtocol.isEmpty()) {
+      appProtocol = null;
+    }
+  }
+
+  /** A port without appProtocol. */
+  public ServicePort(int port, int targetPort, String name) {
+    this(port, targetPort, name, null);
   }
 
   /** An unnamed port. */
   public ServicePort(int port, int targetPort) {
-    this(port, targetPort, null);
+    this(port, targetPort, null, null);
   }
 
   public int effectiveTargetPort() {

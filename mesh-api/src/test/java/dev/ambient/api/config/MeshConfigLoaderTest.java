@@ -55,7 +55,7 @@ class MeshConfigLoaderTest {
       - name: echo
         namespace: default
         vips: [127.0.10.1]
-        ports: [{port: 80, targetPort: 8080}, {port: 81}]
+        ports: [{port: 80, targetPort: 8080}, {port: 81, name: db, appProtocol: mysql}]
         endpoints: {app: server}
         loadBalancing: LEAST_REQUESTS
         waypoint: {service: default/wp.default.svc.cluster.local, hbonePort: 15009}
@@ -105,7 +105,8 @@ class MeshConfigLoaderTest {
 
     Service echo = config.services().get(0);
     assertThat(echo.hostname()).isEqualTo("echo.default.svc.example.org");
-    assertThat(echo.ports()).containsExactly(new ServicePort(80, 8080), new ServicePort(81, 0));
+    assertThat(echo.ports())
+        .containsExactly(new ServicePort(80, 8080), new ServicePort(81, 0, "db", "mysql"));
     assertThat(echo.endpoints()).containsExactly("c1//Pod/default/server");
     assertThat(echo.loadBalancing()).isEqualTo(LoadBalancing.LEAST_REQUESTS);
     assertThat(echo.waypoint())

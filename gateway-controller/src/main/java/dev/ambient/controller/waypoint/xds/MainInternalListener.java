@@ -1,5 +1,6 @@
 package dev.ambient.controller.waypoint.xds;
 
+import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.ambient.controller.waypoint.ServiceListener;
 import dev.ambient.controller.waypoint.ServiceProtocol;
@@ -10,18 +11,24 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilterChainMatchPredicate;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.type.v3.Int32Range;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The internal listener behind 15008: one filter chain per service VIP and port, chosen by the
  * destination the terminate listener handed over. HTTP chains route through RDS (so route changes
- * do not touch the listener and never drain its connections); TCP chains proxy at L4. A destination
- * no chain matches is closed: fail closed.
+ * do not touch the listener and never drain its connections); TCP chains proxy at L4; a port that
+ * does not declare its protocol gets both, chosen per connection by the HTTP inspector. A
+ * destination no chain matches is closed: fail closed.
  */
 final class MainInternalListener {
   private MainInternalListener() {}
@@ -38,8 +45,39 @@ final class MainInternalListener {
                 ListenerFilter.newBuilder()
                     .setName(XdsNames.ORIGINAL_DST)
                     .setTypedConfig(Protos.any(OriginalDst.getDefaultInstance())));
+    List<Integer> detected = new ArrayList<>();
     for (ServiceListener s : model.listeners()) {
-      l.addFilterChains(chain(s));
+      if (s.protocol() == ServiceProtocol.DETECT) {
+        l.addFilterChains(chain(s, ServiceProtocol.HTTP, s.hostPort() + "/http", HTTP_PROTOCOLS));
+        l.addFilterChains(chain(s, ServiceProtocol.TCP, s.hostPort() + "/tcp", List.of()));
+        if (!detected.contains(s.port())) {
+          detected.add(s.port());
+        }
+      } else {
+        l.addFilterChains(chain(s, s.protocol(), s.hostPort(), List.of()));
+      }
+    }
+    if (!detected.isEmpty()) {
+      // The inspector reads the first bytes only on ports that need it: a server-first protocol on
+      // a declared port never waits for it. On a detected port it waits up to the timeout, then
+      // continues as TCP, as Istio's sniffing does.
+      ListenerFilterChainMatchPredicate.MatchSet.Builder ports =
+          ListenerFilterChainMatchPredicate.MatchSet.newBuilder();
+      for (int port : detected) {
+        ports.addRules(
+            ListenerFilterChainMatchPredicate.newBuilder()
+                .setDestinationPortRange(Int32Range.newBuilder().setStart(port).setEnd(port + 1)));
+      }
+      l.addListenerFilters(
+              ListenerFilter.newBuilder()
+                  .setName("envoy.filters.listener.http_inspector")
+                  .setTypedConfig(Protos.any(HttpInspector.getDefaultInstance()))
+                  .setFilterDisabled(
+                      ListenerFilterChainMatchPredicate.newBuilder()
+                          .setNotMatch(
+                              ListenerFilterChainMatchPredicate.newBuilder().setOrMatch(ports))))
+          .setListenerFiltersTimeout(Duration.newBuilder().setSeconds(5))
+          .setContinueOnListenerFiltersTimeout(true);
     }
     // A destination the waypoint does not serve (a VIP whose service left it, or none yet: Envoy
     // refuses a listener without chains) is closed at once, never proxied anywhere.
@@ -61,7 +99,15 @@ final class MainInternalListener {
     return s.hostPort();
   }
 
-  private static FilterChain chain(ServiceListener s) {
+  /** What the HTTP inspector reports for HTTP/1.x and prior-knowledge HTTP/2. */
+  private static final List<String> HTTP_PROTOCOLS = List.of("http/1.1", "http/1.0", "h2c");
+
+  /**
+   * @param protocol HTTP or TCP: how this chain handles the service's traffic
+   * @param applicationProtocols what the HTTP inspector must have seen, or empty for any
+   */
+  private static FilterChain chain(
+      ServiceListener s, ServiceProtocol protocol, String name, List<String> applicationProtocols) {
     String ip = s.vip().getHostAddress();
     FilterChainMatch match =
         FilterChainMatch.newBuilder()
@@ -70,15 +116,15 @@ final class MainInternalListener {
                     .setAddressPrefix(ip)
                     .setPrefixLen(UInt32Value.of(ip.contains(":") ? 128 : 32)))
             .setDestinationPort(UInt32Value.of(s.port()))
+            .addAllApplicationProtocols(applicationProtocols)
             .build();
-    FilterChain.Builder chain =
-        FilterChain.newBuilder().setName(s.hostPort()).setFilterChainMatch(match);
-    if (s.protocol() == ServiceProtocol.TCP) {
+    FilterChain.Builder chain = FilterChain.newBuilder().setName(name).setFilterChainMatch(match);
+    if (protocol == ServiceProtocol.TCP) {
       // Policy first: a denied connection never reaches tcp_proxy.
       chain.addAllFilters(RbacFilters.network(s.policies(), s.tcpBackend().clusterName()));
     }
     Filter filter =
-        s.protocol() == ServiceProtocol.TCP
+        protocol == ServiceProtocol.TCP
             ? Filter.newBuilder()
                 .setName("envoy.filters.network.tcp_proxy")
                 .setTypedConfig(

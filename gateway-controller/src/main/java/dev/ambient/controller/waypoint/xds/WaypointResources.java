@@ -72,7 +72,7 @@ public record WaypointResources(
     }
     List<RouteConfiguration> routes = new ArrayList<>();
     for (ServiceListener s : model.listeners()) {
-      if (s.protocol() == ServiceProtocol.HTTP) {
+      if (s.protocol() != ServiceProtocol.TCP) {
         routes.add(RouteTables.build(s));
       }
     }
