@@ -10,21 +10,24 @@ import java.util.Set;
 
 /**
  * Everything one waypoint serves, independent of Envoy: its name (the Envoy node id), identity and
- * address, a listener per service VIP and port, and the endpoints of every backend those listeners
- * name. Immutable; equal inputs give equal models.
+ * address, a listener per service VIP and port, one per address of a pod that uses the waypoint for
+ * itself, and the endpoints of every backend those listeners name. Immutable; equal inputs give
+ * equal models.
  */
 public record WaypointModel(
     String name,
     SpiffeId identity,
     InetAddress address,
     List<ServiceListener> listeners,
-    List<Backend> backends) {
+    List<Backend> backends,
+    List<WorkloadListener> workloads) {
   public WaypointModel {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(address, "address");
     listeners = List.copyOf(listeners);
     backends = List.copyOf(backends);
+    workloads = workloads == null ? List.of() : List.copyOf(workloads);
     Set<BackendRef> known = new LinkedHashSet<>();
     for (Backend b : backends) {
       known.add(b.ref());
@@ -35,6 +38,16 @@ public record WaypointModel(
             "waypoint " + name + ": backend " + ref.clusterName() + " has no endpoint entry");
       }
     }
+  }
+
+  /** A waypoint for services only. */
+  public WaypointModel(
+      String name,
+      SpiffeId identity,
+      InetAddress address,
+      List<ServiceListener> listeners,
+      List<Backend> backends) {
+    this(name, identity, address, listeners, backends, List.of());
   }
 
   private static List<BackendRef> referenced(List<ServiceListener> listeners) {

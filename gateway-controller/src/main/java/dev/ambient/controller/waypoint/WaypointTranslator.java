@@ -161,7 +161,20 @@ public final class WaypointTranslator {
         }
       }
     }
-    return new WaypointModel(nodeId, identity, address, listeners, List.copyOf(backends.values()));
+    // Pod-addressed traffic of the pods that use this waypoint for themselves.
+    List<WorkloadListener> workloads = new ArrayList<>();
+    for (Workload w : state.workloads()) {
+      if (w.protocol() != TunnelProtocol.HBONE || !serves.test(w.waypoint())) {
+        continue;
+      }
+      for (InetAddress a : w.addresses()) {
+        workloads.add(
+            new WorkloadListener(
+                a, w.identity(), w.namespace() + "/" + w.name(), policies.waypoint()));
+      }
+    }
+    return new WaypointModel(
+        nodeId, identity, address, listeners, List.copyOf(backends.values()), workloads);
   }
 
   static boolean servedBy(MeshState state, GatewayAddress gateway, Workload waypoint) {

@@ -5,6 +5,7 @@ import com.google.protobuf.UInt32Value;
 import dev.ambient.controller.waypoint.ServiceListener;
 import dev.ambient.controller.waypoint.ServiceProtocol;
 import dev.ambient.controller.waypoint.WaypointModel;
+import dev.ambient.controller.waypoint.WorkloadListener;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
@@ -57,6 +58,9 @@ final class MainInternalListener {
         l.addFilterChains(chain(s, s.protocol(), s.hostPort(), List.of()));
       }
     }
+    for (WorkloadListener w : model.workloads()) {
+      l.addFilterChains(workloadChain(w));
+    }
     if (!detected.isEmpty()) {
       // The inspector reads the first bytes only on ports that need it: a server-first protocol on
       // a declared port never waits for it. On a detected port it waits up to the timeout, then
@@ -97,6 +101,50 @@ final class MainInternalListener {
   /** The RDS name of an HTTP service listener. */
   static String routeName(ServiceListener s) {
     return s.hostPort();
+  }
+
+  /**
+   * Any port of a pod that uses the waypoint for itself: policy, then an HBONE tunnel straight back
+   * to the destination the client asked for (the connection's restored local address, through the
+   * original-destination originate cluster), the pod's ztunnel required to present the pod's
+   * identity.
+   */
+  private static FilterChain workloadChain(WorkloadListener w) {
+    String ip = w.address().getHostAddress();
+    String stats = "workload|" + w.workload();
+    io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config san =
+        io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config.newBuilder()
+            .addOnNewConnection(
+                Protos.filterState(
+                    "envoy.network.upstream_subject_alt_names", null, w.identity().uri(), true))
+            .build();
+    return FilterChain.newBuilder()
+        .setName("workload/" + ip)
+        .setFilterChainMatch(
+            FilterChainMatch.newBuilder()
+                .addPrefixRanges(
+                    CidrRange.newBuilder()
+                        .setAddressPrefix(ip)
+                        .setPrefixLen(UInt32Value.of(ip.contains(":") ? 128 : 32))))
+        .addAllFilters(RbacFilters.network(w.policies(), stats))
+        .addFilters(
+            Filter.newBuilder()
+                .setName("envoy.filters.network.set_filter_state")
+                .setTypedConfig(Protos.any(san)))
+        .addFilters(
+            Filter.newBuilder()
+                .setName("envoy.filters.network.tcp_proxy")
+                .setTypedConfig(
+                    Protos.any(
+                        TcpProxy.newBuilder()
+                            .setStatPrefix(stats)
+                            .setCluster(XdsNames.CONNECT_ORIGINATE)
+                            .setTunnelingConfig(
+                                TcpProxy.TunnelingConfig.newBuilder()
+                                    .setHostname("%DOWNSTREAM_LOCAL_ADDRESS%")
+                                    .setUsePost(false))
+                            .build())))
+        .build();
   }
 
   /** What the HTTP inspector reports for HTTP/1.x and prior-knowledge HTTP/2. */
