@@ -5,6 +5,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -76,7 +77,7 @@ public final class CaServer implements AutoCloseable {
 
   /** The interceptor that authenticates this server's callers. */
   public CallerAuthInterceptor authInterceptor() {
-    return new CallerAuthInterceptor(authenticator);
+    return new CallerAuthInterceptor(authenticator, ca.trustDomain());
   }
 
   public synchronized CaServer start() throws IOException {
@@ -88,6 +89,10 @@ public final class CaServer implements AutoCloseable {
     SslContext ssl =
         GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager))
             .protocols("TLSv1.3")
+            // Waypoint Envoys authenticate their configuration stream with their workload
+            // certificate; everyone else with a token, without a certificate.
+            .trustManager(new CaRootsTrustManager(ca::trustBundle))
+            .clientAuth(ClientAuth.OPTIONAL)
             .build();
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(listen)
@@ -96,8 +101,7 @@ public final class CaServer implements AutoCloseable {
             .maxInboundMetadataSize(16 * 1024)
             .maxConcurrentCallsPerConnection(100)
             .addService(
-                ServerInterceptors.intercept(
-                    new CaGrpcService(ca, authorizer), new CallerAuthInterceptor(authenticator)));
+                ServerInterceptors.intercept(new CaGrpcService(ca, authorizer), authInterceptor()));
     for (ServerServiceDefinition extra : extraServices) {
       builder.addService(ServerInterceptors.intercept(extra, authInterceptor()));
     }

@@ -354,7 +354,7 @@ public final class ControllerCommand implements Callable<Integer> {
         WaypointGatewayController gateways) {
       WaypointDiscovery discovery =
           WaypointDiscovery.forServiceAccounts(
-              CallerAuthInterceptor.SERVICE_ACCOUNT,
+              CallerAuthInterceptor.WORKLOAD,
               new WaypointAuthorizer(
                   nodeId ->
                       gateways.waypoints().stream()

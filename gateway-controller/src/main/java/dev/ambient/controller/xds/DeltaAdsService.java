@@ -45,13 +45,14 @@ public final class DeltaAdsService
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> responses) {
     String node = CallerAuthInterceptor.NODE.get();
-    if (node == null && CallerAuthInterceptor.SERVICE_ACCOUNT.get() != null) {
-      // A workload's own token (a waypoint pod) is not a node's: workload discovery is for nodes.
+    if (node == null && CallerAuthInterceptor.WORKLOAD.get() != null) {
+      // A workload (a waypoint pod, by its token or certificate) is not a node: workload discovery
+      // is for node proxies.
       responses.onError(
           io.grpc.Status.PERMISSION_DENIED
               .withDescription(
                   "service account "
-                      + CallerAuthInterceptor.SERVICE_ACCOUNT.get()
+                      + CallerAuthInterceptor.WORKLOAD.get()
                       + " is not a node: workload discovery is for node proxies")
               .asException());
       return new StreamObserver<>() {

@@ -77,7 +77,7 @@ class WaypointCallersOnTheControllerPortTest {
     CertificateAuthority ca = new CertificateAuthority(roots, TD, Duration.ofHours(1));
     waypoints =
         WaypointDiscovery.forServiceAccounts(
-            CallerAuthInterceptor.SERVICE_ACCOUNT,
+            CallerAuthInterceptor.WORKLOAD,
             new WaypointAuthorizer(
                 node ->
                     Optional.ofNullable(
@@ -177,6 +177,63 @@ class WaypointCallersOnTheControllerPortTest {
     }
   }
 
+  @Test
+  void aWaypointsCertificateAuthenticatesItsAdsStreamButNothingElse() throws Exception {
+    // What the agent does: a key of its own, the certificate by CSR with its token once; Envoy's
+    // ADS then presents the certificate, so an expired token never strands its configuration.
+    SpiffeId own = SpiffeId.of(TD, "default", "waypoint-sa");
+    CsrFactory.KeyAndCsr key = CsrFactory.create(own);
+    IstioCertificateResponse issued =
+        IstioCertificateServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer("wp-token")))
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .createCertificate(
+                IstioCertificateRequest.newBuilder()
+                    .setCsr(key.csrPem())
+                    .setValidityDuration(600)
+                    .build());
+    java.security.cert.CertificateFactory x509 =
+        java.security.cert.CertificateFactory.getInstance("X.509");
+    java.security.cert.X509Certificate[] chain =
+        issued.getCertChainList().stream()
+            .map(
+                pem -> {
+                  try {
+                    return (java.security.cert.X509Certificate)
+                        x509.generateCertificate(
+                            new java.io.ByteArrayInputStream(
+                                pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                  } catch (java.security.cert.CertificateException e) {
+                    throw new AssertionError(e);
+                  }
+                })
+            .toArray(java.security.cert.X509Certificate[]::new);
+    ManagedChannel previous = channel;
+    channel =
+        NettyChannelBuilder.forAddress(ip.getHostAddress(), server.port())
+            .sslContext(
+                GrpcSslContexts.configure(SslContextBuilder.forClient())
+                    .keyManager(key.keyPair().getPrivate(), chain)
+                    .trustManager(roots.trustBundlePath().toFile())
+                    .protocols("TLSv1.3")
+                    .build())
+            .build();
+    previous.shutdownNow();
+
+    DiscoveryResponse sotw = sotw(null, "default/waypoint").get(30, TimeUnit.SECONDS);
+    assertThat(sotw.getResources(0).unpack(Listener.class).getName())
+        .isEqualTo("connect_terminate");
+    assertThat(failure(sotw(null, "other/wp")))
+        .as("its certificate names its own account only")
+        .isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(failure(delta(null))).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThatThrownBy(() -> csr(null, own))
+        .as("the CA wants the token: a certificate does not renew itself")
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+  }
+
   private IstioCertificateResponse csr(String token, SpiffeId identity) {
     return IstioCertificateServiceGrpc.newBlockingStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token)))
@@ -246,8 +303,12 @@ class WaypointCallersOnTheControllerPortTest {
     }
   }
 
+  /** The token as a bearer header; no header for {@code null}. */
   private static Metadata bearer(String token) {
     Metadata md = new Metadata();
+    if (token == null) {
+      return md;
+    }
     md.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
     return md;
   }

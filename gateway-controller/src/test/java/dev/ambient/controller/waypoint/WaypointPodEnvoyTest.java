@@ -27,6 +27,8 @@ import dev.ambient.ztunnel.testing.TestAddresses;
 import dev.ambient.ztunnel.testing.TestMesh;
 import dev.ambient.ztunnel.testing.TestPki;
 import dev.ambient.ztunnel.testing.ZtunnelPair;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Metadata;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -90,6 +92,10 @@ class WaypointPodEnvoyTest {
   private Path token;
   private WaypointModel model;
   private String version;
+  private CertificateAuthority ca;
+
+  /** Whether the fake TokenReview still accepts the pod's token (a projected token expires). */
+  private volatile boolean tokenValid = true;
 
   @BeforeEach
   void start() throws Exception {
@@ -117,11 +123,10 @@ class WaypointPodEnvoyTest {
     pair.add(List.of(waypoint), List.of(echo));
     state = TestMesh.state(List.of(pair.client, pair.server, waypoint), List.of(echo));
 
-    CertificateAuthority ca =
-        new CertificateAuthority(pkiSigner(pair.pki), TestMesh.TRUST_DOMAIN, Duration.ofHours(1));
+    ca = new CertificateAuthority(pkiSigner(pair.pki), TestMesh.TRUST_DOMAIN, Duration.ofHours(1));
     discovery =
         WaypointDiscovery.forServiceAccounts(
-            CallerAuthInterceptor.SERVICE_ACCOUNT,
+            CallerAuthInterceptor.WORKLOAD,
             new WaypointAuthorizer(
                 node -> Optional.ofNullable(Map.of("default/waypoint", ACCOUNT).get(node))));
     controller =
@@ -195,6 +200,59 @@ class WaypointPodEnvoyTest {
     assertThat(agent.certificate().identity()).isEqualTo(waypoint.identity());
     // Envoy serves the certificate the agent obtained (admin /certs lists serials in hex).
     assertThat(admin("/certs")).contains(leaf.getSerialNumber().toString(16));
+  }
+
+  @Test
+  void afterAControllerRestartEnvoyResyncsWithItsCertificateWhenItsTokenHasExpired()
+      throws Exception {
+    startAgent();
+    assertThat(echo("/before").status()).isEqualTo(200);
+    int port = controller.port();
+    tokenValid = false; // the projected token expired meanwhile
+    controller.close();
+
+    // Envoy keeps serving its last configuration while the controller is away.
+    assertThat(echo("/while-down").status()).isEqualTo(200);
+
+    controller =
+        ControllerServer.start(
+            new ControllerServer.Settings(new InetSocketAddress(controllerIp, port), null),
+            fixed(state),
+            ca,
+            fakeTokenReview(),
+            discovery);
+    HTTPRoute route =
+        Serialization.unmarshal(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r, namespace: default}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: echo}]
+              rules:
+              - filters:
+                - type: RequestHeaderModifier
+                  requestHeaderModifier: {set: [{name: x-config, value: after-restart}]}
+                backendRefs: [{name: echo, port: 80}]
+            """,
+            HTTPRoute.class);
+    WaypointModel next =
+        WaypointTranslator.translate(
+            state,
+            waypoint.uid(),
+            (s, p) -> ServiceProtocol.HTTP,
+            RouteTables.build(List.of(route), state, "cluster.local"));
+    String v2 = discovery.publish(next.name(), WaypointResources.forPod(next, waypointIp));
+    await(() -> v2.equals(discovery.acceptedVersion(next.name())), "Envoy to accept " + v2);
+
+    assertThat(echo("/after").status()).isEqualTo(200);
+    assertThat(backend.last("/after").headers()).containsEntry("x-config", "after-restart");
+  }
+
+  private Http1.Response echo(String path) throws Exception {
+    try (Socket s = pair.connect(new InetSocketAddress(vip, 80))) {
+      return Http1.get(s, "echo.default.svc.cluster.local", path);
+    }
   }
 
   @Test
@@ -329,7 +387,7 @@ class WaypointPodEnvoyTest {
 
       @Override
       public Optional<Caller> callerFor(Metadata headers) {
-        return ("Bearer " + podToken).equals(headers.get(auth))
+        return tokenValid && ("Bearer " + podToken).equals(headers.get(auth))
             ? Optional.of(Caller.serviceAccount(ACCOUNT))
             : Optional.empty();
       }

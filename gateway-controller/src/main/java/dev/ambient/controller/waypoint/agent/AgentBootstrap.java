@@ -32,12 +32,14 @@ import java.nio.file.Path;
  *   <li>cluster {@code waypoint_ads}: the controller's 15012 over TLS 1.3 with ALPN h2, its
  *       certificate verified against {@code --ca-root} (re-read when its directory changes) and
  *       required to carry the controller's SPIFFE ID (as ztunnel checks istiod), SNI the
- *       controller's host name; the pod's token goes as gRPC initial metadata {@code authorization:
- *       Bearer};
+ *       controller's host name; Envoy authenticates with the pod's own workload certificate (the
+ *       agent's SDS secret, renewed by the agent), never with the service-account token: a
+ *       projected token expires, and Envoy could not present a fresh one when it reconnects;
  *   <li>cluster {@link AgentSds#CLUSTER}: HTTP/2 over the agent's SDS unix socket.
  * </ul>
  *
- * <p>The bootstrap holds the token (never a key) and is written 0600 into the 0700 work directory.
+ * <p>The bootstrap holds neither a token nor a key; it is written 0600 into the 0700 work
+ * directory.
  */
 public final class AgentBootstrap {
   static final String ADS_CLUSTER = BootstrapParts.ADS_CLUSTER;
@@ -48,7 +50,6 @@ public final class AgentBootstrap {
    * @param controllerHost host name or IP literal of the controller
    * @param controllerIdentity the SPIFFE ID the controller's certificate must carry
    * @param caRoot the PEM file with the roots the controller's certificate chains to
-   * @param token the pod's current service-account token
    * @param sdsSocket the agent's SDS unix socket
    */
   public static Bootstrap build(
@@ -57,7 +58,6 @@ public final class AgentBootstrap {
       int controllerPort,
       SpiffeId controllerIdentity,
       Path caRoot,
-      String token,
       Path sdsSocket) {
     boolean literal = isIpLiteral(controllerHost);
     Cluster ads =
@@ -73,7 +73,7 @@ public final class AgentBootstrap {
                     .build())
             .setType(Cluster.DiscoveryType.STATIC)
             .build();
-    return BootstrapParts.overAds(nodeId, token, ads, sds);
+    return BootstrapParts.overAds(nodeId, null, ads, sds);
   }
 
   private static TransportSocket adsTls(String host, SpiffeId identity, Path caRoot) {
@@ -84,6 +84,7 @@ public final class AgentBootstrap {
                     .setTlsMinimumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3)
                     .setTlsMaximumProtocolVersion(TlsParameters.TlsProtocol.TLSv1_3))
             .addAlpnProtocols("h2")
+            .addTlsCertificateSdsSecretConfigs(AgentSds.certificate())
             .setValidationContext(
                 CertificateValidationContext.newBuilder()
                     .setTrustedCa(DataSource.newBuilder().setFilename(caRoot.toString()))

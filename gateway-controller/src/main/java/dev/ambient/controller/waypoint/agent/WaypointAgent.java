@@ -7,7 +7,6 @@ import dev.ambient.ztunnel.identity.CertificateFetcher;
 import dev.ambient.ztunnel.identity.WorkloadCertificate;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -124,19 +123,8 @@ public final class WaypointAgent implements AutoCloseable {
         readiness.address());
   }
 
-  /** One Envoy run: the bootstrap is rewritten each time with the token as it is now. */
+  /** One Envoy run; its ADS stream is authenticated by the certificate the agent serves it. */
   private WaypointProcess startEnvoy() throws IOException {
-    String token;
-    try {
-      token = Files.readString(settings.tokenFile(), StandardCharsets.US_ASCII).strip();
-    } catch (IOException e) {
-      throw new IOException(
-          "--token-file " + settings.tokenFile() + ": cannot read: " + e.getMessage(), e);
-    }
-    if (token.isEmpty() || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-      throw new IOException(
-          "--token-file " + settings.tokenFile() + ": empty or not a printable token");
-    }
     String bootstrap =
         AgentBootstrap.json(
             AgentBootstrap.build(
@@ -145,7 +133,6 @@ public final class WaypointAgent implements AutoCloseable {
                 settings.controllerPort(),
                 settings.controllerIdentity(),
                 settings.caRoot(),
-                token,
                 sds.socket()));
     return WaypointProcess.start(settings.envoyBinary(), workDir, settings.nodeId(), bootstrap);
   }

@@ -38,8 +38,20 @@ public final class BootstrapParts {
 
   private BootstrapParts() {}
 
-  /** The bootstrap with the given static clusters, one of which must be {@link #ADS_CLUSTER}. */
+  /**
+   * The bootstrap with the given static clusters, one of which must be {@link #ADS_CLUSTER}.
+   *
+   * @param token sent as {@code authorization: Bearer} on the ADS stream, or {@code null} when the
+   *     ADS cluster's TLS authenticates Envoy with a client certificate instead
+   */
   public static Bootstrap overAds(String nodeId, String token, Cluster... staticClusters) {
+    GrpcService.Builder ads =
+        GrpcService.newBuilder()
+            .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(ADS_CLUSTER));
+    if (token != null) {
+      ads.addInitialMetadata(
+          HeaderValue.newBuilder().setKey("authorization").setValue("Bearer " + token));
+    }
     ConfigSource viaAds =
         ConfigSource.newBuilder()
             .setAds(AggregatedConfigSource.getDefaultInstance())
@@ -64,14 +76,7 @@ public final class BootstrapParts {
                         .setTransportApiVersion(ApiVersion.V3)
                         // java-control-plane 1.0.49 keys every request by its own node field.
                         .setSetNodeOnFirstMessageOnly(false)
-                        .addGrpcServices(
-                            GrpcService.newBuilder()
-                                .setEnvoyGrpc(
-                                    GrpcService.EnvoyGrpc.newBuilder().setClusterName(ADS_CLUSTER))
-                                .addInitialMetadata(
-                                    HeaderValue.newBuilder()
-                                        .setKey("authorization")
-                                        .setValue("Bearer " + token))))
+                        .addGrpcServices(ads))
                 .setCdsConfig(viaAds)
                 .setLdsConfig(viaAds))
         .setStaticResources(statics)

@@ -17,4 +17,10 @@ public final class AgentSds {
   public static final String BUNDLE_SECRET = XdsNames.BUNDLE_SECRET;
 
   private AgentSds() {}
+
+  /** The waypoint's certificate as an SDS reference to the agent (for the bootstrap's ADS TLS). */
+  public static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig
+      certificate() {
+    return Protos.agentSds(CERT_SECRET);
+  }
 }

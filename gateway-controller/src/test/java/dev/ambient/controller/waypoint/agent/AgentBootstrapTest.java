@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the agent tells Envoy before ADS: identity of the node, where ADS and SDS are, nothing
- * secret but the token.
+ * What the agent tells Envoy before ADS: identity of the node, where ADS and SDS are, and nothing
+ * secret: Envoy authenticates its ADS stream with the certificate the agent serves over SDS.
  */
 class AgentBootstrapTest {
   private static final SpiffeId CONTROLLER = SpiffeId.of("cluster.local", "istio-system", "istiod");
@@ -27,7 +27,6 @@ class AgentBootstrapTest {
         15012,
         CONTROLLER,
         Path.of("/var/run/ambient/root/root-cert.pem"),
-        "the-token",
         Path.of("/run/wp/sds.sock"));
   }
 
@@ -68,12 +67,24 @@ class AgentBootstrapTest {
 
     GrpcService grpc = b.getDynamicResources().getAdsConfig().getGrpcServices(0);
     assertThat(grpc.getEnvoyGrpc().getClusterName()).isEqualTo(AgentBootstrap.ADS_CLUSTER);
-    assertThat(grpc.getInitialMetadata(0).getKey()).isEqualTo("authorization");
-    assertThat(grpc.getInitialMetadata(0).getValue()).isEqualTo("Bearer the-token");
+    assertThat(grpc.getInitialMetadataList()).as("no token that could expire").isEmpty();
+    assertThat(common.getTlsCertificateSdsSecretConfigsList())
+        .singleElement()
+        .satisfies(
+            sds -> {
+              assertThat(sds.getName()).isEqualTo(AgentSds.CERT_SECRET);
+              assertThat(
+                      sds.getSdsConfig()
+                          .getApiConfigSource()
+                          .getGrpcServices(0)
+                          .getEnvoyGrpc()
+                          .getClusterName())
+                  .isEqualTo(AgentSds.CLUSTER);
+            });
   }
 
   @Test
-  void sdsIsTheAgentsUnixSocketAndNothingSecretButTheTokenIsWritten() {
+  void sdsIsTheAgentsUnixSocketAndNothingSecretIsWritten() {
     Bootstrap b = build("127.0.0.9");
     Cluster sds = cluster(b, AgentSds.CLUSTER);
     assertThat(
@@ -90,7 +101,8 @@ class AgentBootstrapTest {
         .isEqualTo(Cluster.DiscoveryType.STATIC);
 
     String json = AgentBootstrap.json(b);
-    assertThat(json).contains("\"shop/waypoint\"", "agent_sds", "Bearer the-token");
-    assertThat(json).doesNotContain("PRIVATE KEY", "private_key", "inline_bytes", "inlineBytes");
+    assertThat(json).contains("\"shop/waypoint\"", "agent_sds");
+    assertThat(json)
+        .doesNotContain("PRIVATE KEY", "private_key", "inline_bytes", "inlineBytes", "Bearer");
   }
 }
