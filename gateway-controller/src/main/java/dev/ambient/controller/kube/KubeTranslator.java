@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -229,6 +230,45 @@ public final class KubeTranslator {
     return ip != null && !ip.isEmpty();
   }
 
+  /**
+   * The Service's endpoints as Kubernetes' EndpointSlice controller picks them: running pods of its
+   * namespace that match its selector and are Ready, unless the Service publishes not-ready
+   * addresses. A pod that reports no Ready condition at all (a static pod written by hand) counts
+   * as ready; the kubelet always reports one.
+   */
+  private static List<Object> endpoints(
+      Service svc, Map<String, String> selector, List<Pod> pods, Settings settings) {
+    String ns = svc.getMetadata().getNamespace();
+    boolean notReadyToo = Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses());
+    List<Object> out = new ArrayList<>();
+    for (Pod pod : sorted(pods)) {
+      Map<String, String> labels = pod.getMetadata().getLabels();
+      if (!ns.equals(pod.getMetadata().getNamespace())
+          || !running(pod)
+          || labels == null
+          || !selector.entrySet().stream()
+              .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))
+          || !notReadyToo && !ready(pod)) {
+        continue;
+      }
+      out.add(settings.clusterId() + "//Pod/" + ns + "/" + pod.getMetadata().getName());
+    }
+    return out;
+  }
+
+  /** Ready unless its Ready condition says otherwise. */
+  static boolean ready(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return true;
+    }
+    for (PodCondition c : pod.getStatus().getConditions()) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus());
+      }
+    }
+    return true;
+  }
+
   private static List<Object> addresses(Pod pod) {
     List<Object> out = new ArrayList<>();
     List<PodIP> ips = pod.getStatus().getPodIPs();
@@ -299,7 +339,9 @@ public final class KubeTranslator {
       // Selector-less Services (hand-written EndpointSlices) have no mesh endpoints yet.
       s.put(
           "endpoints",
-          selector == null || selector.isEmpty() ? List.of() : new LinkedHashMap<>(selector));
+          selector == null || selector.isEmpty()
+              ? List.of()
+              : endpoints(svc, selector, pods, settings));
       Object waypoint =
           label(svc, GATEWAY_NAME) != null
               ? null // a waypoint's own Service is not sent through a waypoint

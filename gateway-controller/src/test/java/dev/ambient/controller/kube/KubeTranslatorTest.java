@@ -280,6 +280,68 @@ class KubeTranslatorTest {
     assertThat(byName.get("b-1").waypoint()).isNull();
   }
 
+  @Test
+  void onlyReadyPodsAreServiceEndpointsUnlessTheServicePublishesNotReadyAddresses()
+      throws Exception {
+    java.util.function.BiFunction<String, Boolean, Pod> pod =
+        (name, ready) ->
+            pod("mesh", name, "10.244.3." + (10 + name.length()))
+                .editMetadata()
+                .addToLabels("app", "web")
+                .endMetadata()
+                .editStatus()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .endCondition()
+                .endStatus()
+                .build();
+    java.util.function.BiFunction<String, Boolean, Service> svc =
+        (name, publishNotReady) ->
+            new ServiceBuilder()
+                .withNewMetadata()
+                .withNamespace("mesh")
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withClusterIP("10.96.4." + name.length())
+                .withSelector(Map.of("app", "web"))
+                .withPublishNotReadyAddresses(publishNotReady)
+                .addNewPort()
+                .withPort(80)
+                .endPort()
+                .endSpec()
+                .build();
+    var result =
+        translate(
+            List.of(namespace("mesh", "ambient")),
+            List.of(
+                pod.apply("web-ready", true),
+                pod.apply("web-starting", false),
+                // No Ready condition at all (written by hand): ready.
+                pod("mesh", "web-static", "10.244.3.99")
+                    .editMetadata()
+                    .addToLabels("app", "web")
+                    .endMetadata()
+                    .build()),
+            List.of(svc.apply("web", null), svc.apply("web-all", true)),
+            List.of());
+    assertThat(result.problems()).isEmpty();
+    MeshState state = MeshState.of(result.config(), 1);
+    Map<String, List<String>> endpoints =
+        state.services().stream()
+            .collect(
+                Collectors.toMap(
+                    s -> s.name(),
+                    s -> state.endpoints(s).stream().map(Workload::name).sorted().toList()));
+    assertThat(endpoints.get("web")).containsExactly("web-ready", "web-static");
+    assertThat(endpoints.get("web-all")).containsExactly("web-ready", "web-starting", "web-static");
+    assertThat(result.config().workloads())
+        .as("an unready pod is still a workload (its own traffic, its certificate)")
+        .extracting(Workload::name)
+        .contains("web-starting");
+  }
+
   private static GenericKubernetesResource gateway(String ns, String name, String waypointFor) {
     var b =
         new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
