@@ -86,6 +86,15 @@ public final class ControllerCommand implements Callable<Integer> {
       Path config;
 
       @Option(
+          names = "--store",
+          required = true,
+          description =
+              "Take the mesh from a local object store (Kubernetes-kind YAML written by `mesh"
+                  + " apply -f`): Namespaces, Pods, Services, Gateways, HTTPRoutes and"
+                  + " AuthorizationPolicies, watched; status is written back into the store.")
+      Path store;
+
+      @Option(
           names = "--kubeconfig",
           required = true,
           description =
@@ -236,9 +245,11 @@ public final class ControllerCommand implements Callable<Integer> {
           "controller config: "
               + (from.config != null
                   ? from.config.toAbsolutePath()
-                  : "Kubernetes ("
-                      + (from.inCluster ? "in cluster" : from.kubeconfig.toAbsolutePath())
-                      + ")"));
+                  : from.store != null
+                      ? "local store " + from.store.toAbsolutePath()
+                      : "Kubernetes ("
+                          + (from.inCluster ? "in cluster" : from.kubeconfig.toAbsolutePath())
+                          + ")"));
       out.println("controller listening on " + listenIp + ":" + server.port() + " (CA + WDS, TLS)");
       if (plaintext) {
         out.println(
@@ -263,6 +274,9 @@ public final class ControllerCommand implements Callable<Integer> {
     private SnapshotSource openSource() throws IOException, InvalidMeshConfigException {
       if (from.config != null) {
         return LocalSnapshotSources.open(from.config, Duration.ofSeconds(1));
+      }
+      if (from.store != null) {
+        return LocalStoreMode.open(from.store, caOptions.trustDomain);
       }
       for (String account : nodeAccounts) {
         if (!account.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
