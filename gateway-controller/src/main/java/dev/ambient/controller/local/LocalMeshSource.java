@@ -60,6 +60,7 @@ public final class LocalMeshSource implements SnapshotSource {
   private final ScheduledExecutorService thread;
   private final List<Consumer<MeshState>> listeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> passListeners = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> closing = new CopyOnWriteArrayList<>();
   private Set<String> reported = new HashSet<>();
   private byte[] lastHash;
   private MeshConfig lastConfig;
@@ -154,14 +155,24 @@ public final class LocalMeshSource implements SnapshotSource {
     for (Gateway g : objects.gateways()) {
       wanted.add(WaypointClasses.waypoint(g));
     }
-    Map<String, LocalWaypoints.State> states = waypoints.reconcile(wanted);
+    Set<String> taken = new HashSet<>();
+    for (Pod p : objects.pods()) {
+      if (p.getStatus() != null && p.getStatus().getPodIP() != null) {
+        taken.add(p.getStatus().getPodIP());
+      }
+      if (p.getStatus() != null && p.getStatus().getPodIPs() != null) {
+        p.getStatus().getPodIPs().forEach(ip -> taken.add(ip.getIp()));
+      }
+    }
+    Map<String, LocalWaypoints.State> states = waypoints.reconcile(wanted, taken);
     List<Pod> waypointPods = new ArrayList<>();
     List<Service> waypointServices = new ArrayList<>();
     for (WaypointGateway gw : wanted) {
-      waypointServices.add(WaypointObjects.service(gw));
       LocalWaypoints.State s = states.get(gw.nodeId());
-      if (s != null && s.placement() != null) {
-        waypointPods.add(WaypointObjects.pod(gw, s.placement()));
+      LocalWaypoints.Placement placement = s == null ? null : s.placement();
+      waypointServices.add(WaypointObjects.service(gw, placement));
+      if (placement != null) {
+        waypointPods.add(WaypointObjects.pod(gw, placement));
       }
     }
     LenientMeshConfig translated =
@@ -311,6 +322,31 @@ public final class LocalMeshSource implements SnapshotSource {
     return waypointStates;
   }
 
+  /**
+   * Runs a pass soon even if the store did not change (the waypoints' runtime became able to start
+   * them, say).
+   */
+  public void refresh() {
+    try {
+      thread.execute(
+          () -> {
+            try {
+              pass();
+            } catch (RuntimeException e) {
+              log.error("local store pass failed; the next change retries", e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // closing
+    }
+  }
+
+  /** Resources to close with the source (after its thread stops, before the waypoints). */
+  public LocalMeshSource alsoClosing(AutoCloseable... resources) {
+    closing.addAll(List.of(resources));
+    return this;
+  }
+
   /** Called after every pass that read the store (routes, policies or Gateways may differ). */
   public void onPass(Runnable listener) {
     passListeners.add(listener);
@@ -333,6 +369,13 @@ public final class LocalMeshSource implements SnapshotSource {
       thread.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    for (AutoCloseable c : closing) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("closing {}: {}", c, e.toString());
+      }
     }
     waypoints.close();
   }

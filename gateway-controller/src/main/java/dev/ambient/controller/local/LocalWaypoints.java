@@ -12,13 +12,17 @@ import java.util.Map;
  */
 public interface LocalWaypoints extends AutoCloseable {
 
-  /** A serving waypoint's placement: its address and the node whose ztunnel is next to it. */
-  record Placement(String address, String node) {}
+  /**
+   * A serving waypoint's placement: its address, the node whose ztunnel is next to it, and the
+   * address its Service gets (the waypoint translation needs the Gateway's Service to have one, as
+   * a cluster's ClusterIP; it is never routed, ztunnels reach the waypoint by its own address).
+   */
+  record Placement(String address, String node, String serviceVip) {}
 
   /** One waypoint's state: a placement when it serves, else the reason it does not. */
   record State(Placement placement, String notServingReason) {
-    public static State serving(String address, String node) {
-      return new State(new Placement(address, node), null);
+    public static State serving(String address, String node, String serviceVip) {
+      return new State(new Placement(address, node, serviceVip), null);
     }
 
     public static State notServing(String reason) {
@@ -35,9 +39,10 @@ public interface LocalWaypoints extends AutoCloseable {
   /**
    * Starts the wanted waypoints that do not run, stops those no longer wanted.
    *
+   * @param taken addresses the store's pods have (a new waypoint must not take one)
    * @return each wanted waypoint's state, by {@link WaypointGateway#nodeId()}
    */
-  Map<String, State> reconcile(List<WaypointGateway> wanted);
+  Map<String, State> reconcile(List<WaypointGateway> wanted, java.util.Set<String> taken);
 
   @Override
   void close();
@@ -46,7 +51,8 @@ public interface LocalWaypoints extends AutoCloseable {
   static LocalWaypoints disabled(String reason) {
     return new LocalWaypoints() {
       @Override
-      public Map<String, State> reconcile(List<WaypointGateway> wanted) {
+      public Map<String, State> reconcile(
+          List<WaypointGateway> wanted, java.util.Set<String> taken) {
         Map<String, State> out = new LinkedHashMap<>();
         for (WaypointGateway gw : wanted) {
           out.put(gw.nodeId(), State.notServing(reason));

@@ -40,7 +40,8 @@ public final class WaypointObjects {
         .build();
   }
 
-  public static Service service(WaypointGateway gw) {
+  /** The Gateway's Service; {@code placement} null while the waypoint does not serve. */
+  public static Service service(WaypointGateway gw, LocalWaypoints.Placement placement) {
     return new ServiceBuilder()
         .withNewMetadata()
         .withNamespace(gw.namespace())
@@ -48,7 +49,7 @@ public final class WaypointObjects {
         .addToLabels(KubeTranslator.GATEWAY_NAME, gw.name())
         .endMetadata()
         .withNewSpec()
-        .withClusterIP("None")
+        .withClusterIP(placement == null ? "None" : placement.serviceVip())
         .withSelector(Map.of(KubeTranslator.GATEWAY_NAME, gw.name()))
         .addNewPort()
         .withName("mesh")

@@ -147,6 +147,15 @@ public final class ControllerCommand implements Callable<Integer> {
                 + " xDS, TLS). Default: ${DEFAULT-VALUE}")
     String waypointControllerAddress;
 
+    @Option(
+        names = "--waypoint-node",
+        description =
+            "With --store: NODE=NETNS, a node whose bridge (in network namespace NETNS, as `mesh"
+                + " netns up` makes them) local waypoints attach to; repeatable, the first is"
+                + " used. Local waypoints need root and Envoy.")
+    List<String> waypointNodes = new ArrayList<>();
+
+    private LocalStoreMode localMode;
     private KubernetesClient kubeClient;
     private WaypointDiscovery waypointDiscovery;
     private KubernetesSnapshotSource kubeSource;
@@ -222,7 +231,7 @@ public final class ControllerCommand implements Callable<Integer> {
                 source,
                 ca.ca(),
                 kubeClient == null
-                    ? ca.tokens()
+                    ? (localMode != null ? localMode.authenticator(ca.tokens()) : ca.tokens())
                     : new TokenReviewAuthenticator(
                         kubeClient,
                         tokenAudience,
@@ -231,6 +240,9 @@ public final class ControllerCommand implements Callable<Integer> {
                         // Waypoint pods ask the CA for their own identity with their own token.
                         true),
                 waypointDiscovery);
+        if (localMode != null) {
+          localMode.serverStarted(new InetSocketAddress(ip, server.port()), ca.bundlePath());
+        }
         ca.describe(out);
       } catch (CaStateException
           | IllegalArgumentException
@@ -276,7 +288,9 @@ public final class ControllerCommand implements Callable<Integer> {
         return LocalSnapshotSources.open(from.config, Duration.ofSeconds(1));
       }
       if (from.store != null) {
-        return LocalStoreMode.open(from.store, caOptions.trustDomain);
+        localMode = LocalStoreMode.open(from.store, caOptions.trustDomain, waypointNodes);
+        waypointDiscovery = localMode.discovery();
+        return localMode.source();
       }
       for (String account : nodeAccounts) {
         if (!account.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {

@@ -61,11 +61,11 @@ class LocalMeshSourceTest {
     volatile List<WaypointGateway> last = List.of();
 
     @Override
-    public Map<String, State> reconcile(List<WaypointGateway> wanted) {
+    public Map<String, State> reconcile(List<WaypointGateway> wanted, java.util.Set<String> taken) {
       last = wanted;
       Map<String, State> out = new LinkedHashMap<>();
       for (WaypointGateway gw : wanted) {
-        out.put(gw.nodeId(), State.serving("10.1.0.200", "node-a"));
+        out.put(gw.nodeId(), State.serving("10.1.0.200", "node-a", "10.1.0.199"));
       }
       return out;
     }
