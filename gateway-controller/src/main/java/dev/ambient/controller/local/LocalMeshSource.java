@@ -317,6 +317,18 @@ public final class LocalMeshSource implements SnapshotSource {
     return gateways;
   }
 
+  /**
+   * The waypoint Gateways whose waypoint serves (has an address): the ones to configure. Until a
+   * waypoint serves, its Service has no address and there is nothing to translate for it.
+   */
+  public List<WaypointGateway> servingWaypoints() {
+    Map<String, LocalWaypoints.State> states = waypointStates;
+    return gateways.stream()
+        .filter(
+            gw -> states.get(gw.nodeId()) != null && states.get(gw.nodeId()).placement() != null)
+        .toList();
+  }
+
   /** The waypoints' states of the last pass, by node id. */
   public Map<String, LocalWaypoints.State> waypointStates() {
     return waypointStates;

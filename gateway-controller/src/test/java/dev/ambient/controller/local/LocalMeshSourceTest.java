@@ -148,6 +148,30 @@ class LocalMeshSourceTest {
     await(() -> source.current().config().services().size() == 2);
   }
 
+  @Test
+  void withoutAWaypointRuntimeTheGatewaySaysWhyAndTheRestApplies() throws Exception {
+    apply(
+        NAMESPACE,
+        pod("client", "10.1.0.4", "node-a"),
+        pod("echo", "10.1.0.5", "node-b"),
+        service("echo", "10.96.0.10", "wp"),
+        WAYPOINT);
+    source =
+        LocalMeshSource.start(
+            store,
+            KubeTranslator.Settings.DEFAULT,
+            LocalWaypoints.disabled("the controller must run as root"),
+            Duration.ofMillis(50));
+    assertThat(source.current().config().workloads()).hasSize(2);
+    await(() -> gatewayStatus() != null);
+    Gateway g = (Gateway) read("Gateway/demo/wp");
+    assertThat(g.getStatus().getAddresses()).isEmpty();
+    assertThat(g.getStatus().getConditions())
+        .extracting(c -> c.getType() + "=" + c.getStatus() + " " + c.getMessage())
+        .containsExactly(
+            "Accepted=True Waypoint accepted", "Programmed=False the controller must run as root");
+  }
+
   Object read(String key) {
     try {
       return store.read().objects().get(key).object();
