@@ -125,7 +125,7 @@ public final class LocalMeshSource implements SnapshotSource {
       reportOnce(Set.of("store " + store.dir() + " unreadable: " + e.getMessage()));
       return;
     }
-    if (lastHash != null && Arrays.equals(hash, lastHash)) {
+    if (lastHash != null && Arrays.equals(hash, lastHash) && !waypoints.changed()) {
       return;
     }
     lastHash = hash;

@@ -44,19 +44,34 @@ public interface LocalWaypoints extends AutoCloseable {
    */
   Map<String, State> reconcile(List<WaypointGateway> wanted, java.util.Set<String> taken);
 
+  /**
+   * Whether something changed that the store does not show (a waypoint process exited), so the
+   * source runs a pass even though no file changed. Checked at every poll; must be cheap.
+   */
+  default boolean changed() {
+    return false;
+  }
+
   @Override
   void close();
 
   /** No waypoint processes: every waypoint Gateway is reported not serving, with the reason. */
   static LocalWaypoints disabled(String reason) {
     return new LocalWaypoints() {
+      private final java.util.Set<String> told = new java.util.HashSet<>();
+
       @Override
       public Map<String, State> reconcile(
           List<WaypointGateway> wanted, java.util.Set<String> taken) {
         Map<String, State> out = new LinkedHashMap<>();
         for (WaypointGateway gw : wanted) {
           out.put(gw.nodeId(), State.notServing(reason));
+          if (told.add(gw.nodeId())) {
+            org.slf4j.LoggerFactory.getLogger(LocalWaypoints.class)
+                .warn("waypoint Gateway {} does not run: {}", gw.nodeId(), reason);
+          }
         }
+        told.retainAll(out.keySet());
         return out;
       }
 

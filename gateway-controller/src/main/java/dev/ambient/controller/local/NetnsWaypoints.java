@@ -294,6 +294,16 @@ public final class NetnsWaypoints implements LocalWaypoints {
   }
 
   @Override
+  public synchronized boolean changed() {
+    for (Running r : running.values()) {
+      if (!r.process().isAlive()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
   public synchronized void close() {
     for (Running r : running.values()) {
       stop(r);

@@ -312,6 +312,20 @@ class LocalWaypointEndToEndTest {
     // The waypoint's Envoy answered (it adds its own headers); ztunnel alone would not.
     assertThat(get(null).toLowerCase()).contains("x-envoy-upstream-service-time");
 
+    // A waypoint whose processes die is restarted (the store did not change).
+    WaypointGateway gw =
+        new WaypointGateway("demo", "wp", "", "ambient-waypoint", Map.of(), Map.of());
+    String netns = lab.nodes().get(0).netns() + "-w" + NetnsWaypoints.shortHash(gw.nodeId());
+    for (String pid : dev.ambient.netlab.Exec.run("ip", "netns", "pids", netns).split("\n")) {
+      if (!pid.isBlank()) {
+        ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> get("x-version: v2").contains("hello from echo-v2"));
+
     // delete -f of the route: v2's header no longer matters.
     LocalStore.Outcome deleted = store.delete(reader.parse(ROUTE, "route.yaml").objects());
     assertThat(deleted.lines())
@@ -322,9 +336,6 @@ class LocalWaypointEndToEndTest {
         .until(() -> get("x-version: v2").contains("hello from echo-v1"));
 
     // Deleting the Gateway stops the waypoint and removes its namespace.
-    WaypointGateway gw =
-        new WaypointGateway("demo", "wp", "", "ambient-waypoint", Map.of(), Map.of());
-    String netns = lab.nodes().get(0).netns() + "-w" + NetnsWaypoints.shortHash(gw.nodeId());
     assertThat(Files.exists(Path.of("/var/run/netns", netns))).isTrue();
     store.delete(reader.parse(LocalStoreTest.WAYPOINT, "gw.yaml").objects());
     await().atMost(WAIT).until(() -> !Files.exists(Path.of("/var/run/netns", netns)));
