@@ -45,8 +45,35 @@ public final class StoreValidator {
       out.addAll(ownProblems(o));
     }
     StoreContents contents = StoreContents.of(objects);
+    // The waypoints' own Services are part of the mesh the controller builds (a user Service of
+    // the same name as a waypoint Gateway collides with it, as in a cluster).
+    List<io.fabric8.kubernetes.api.model.Service> waypointServices = new ArrayList<>();
+    Set<String> userServices = new java.util.HashSet<>();
+    contents
+        .services()
+        .forEach(
+            svc ->
+                userServices.add(
+                    svc.getMetadata().getNamespace() + "/" + svc.getMetadata().getName()));
+    for (Gateway g : contents.gateways()) {
+      String key = g.getMetadata().getNamespace() + "/" + g.getMetadata().getName();
+      if (userServices.contains(key)) {
+        out.add(
+            "Service "
+                + key
+                + ": metadata.name: taken by the waypoint Gateway "
+                + key
+                + " (its own Service has the Gateway's name)");
+        continue;
+      }
+      if (ownProblems(new StoreObject(StoreKind.GATEWAY, g)).isEmpty()) {
+        waypointServices.add(
+            WaypointObjects.service(
+                dev.ambient.controller.gateway.WaypointClasses.waypoint(g), null));
+      }
+    }
     LenientMeshConfig translated =
-        KubeTranslator.translate(contents.clusterObjects(List.of(), List.of()), settings);
+        KubeTranslator.translate(contents.clusterObjects(List.of(), waypointServices), settings);
     for (String p : translated.problems()) {
       ProblemReporter.ObjectProblem op = ProblemReporter.parse(p);
       out.add(op == null ? p : op.describe());

@@ -64,6 +64,15 @@ public final class LocalStoreMode {
             KubeTranslator.Settings.DEFAULT.clusterId(),
             KubeTranslator.Settings.DEFAULT.clusterDomain());
     LocalWaypointTokens tokens = new LocalWaypointTokens();
+    // The option's syntax is checked first, so a typo is an error whether or not we are root.
+    List<String[]> nodeSpecs = new ArrayList<>();
+    for (String spec : waypointNodes) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0 || eq == spec.length() - 1) {
+        throw new IllegalArgumentException("--waypoint-node: " + spec + " is not NODE=NETNS");
+      }
+      nodeSpecs.add(new String[] {spec.substring(0, eq), spec.substring(eq + 1)});
+    }
     NetnsWaypoints runtime = null;
     LocalWaypoints waypoints;
     Optional<Path> envoy = EnvoyBinary.find();
@@ -72,7 +81,7 @@ public final class LocalStoreMode {
           LocalWaypoints.disabled(
               "waypoints run as processes in their own network namespaces: the controller must"
                   + " run as root");
-    } else if (waypointNodes.isEmpty()) {
+    } else if (nodeSpecs.isEmpty()) {
       waypoints =
           LocalWaypoints.disabled(
               "no --waypoint-node NODE=NETNS given: a waypoint needs a node bridge to attach to");
@@ -80,12 +89,8 @@ public final class LocalStoreMode {
       waypoints = LocalWaypoints.disabled(EnvoyBinary.skipReason());
     } else {
       List<NodeNetwork> nodes = new ArrayList<>();
-      for (String spec : waypointNodes) {
-        int eq = spec.indexOf('=');
-        if (eq <= 0 || eq == spec.length() - 1) {
-          throw new IllegalArgumentException("--waypoint-node: " + spec + " is not NODE=NETNS");
-        }
-        nodes.add(NodeNetwork.discover(spec.substring(0, eq), spec.substring(eq + 1)));
+      for (String[] spec : nodeSpecs) {
+        nodes.add(NodeNetwork.discover(spec[0], spec[1]));
       }
       runtime =
           new NetnsWaypoints(

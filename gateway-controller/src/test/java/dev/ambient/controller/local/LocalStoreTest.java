@@ -302,6 +302,18 @@ class LocalStoreTest {
   }
 
   @Test
+  void aServiceNamedLikeAWaypointGatewayCollidesWithItsService() throws IOException {
+    assertThat(store.apply(parse(NAMESPACE, WAYPOINT), validator).problems()).isEmpty();
+    LocalStore.Outcome out = store.apply(parse(service("wp", "10.96.0.12", null)), validator);
+    assertThat(out.ok()).isFalse();
+    assertThat(out.problems())
+        .containsExactly(
+            "Service demo/wp: metadata.name: taken by the waypoint Gateway demo/wp (its own"
+                + " Service has the Gateway's name)");
+    assertThat(storeFiles()).doesNotContain("service_demo_wp.yaml");
+  }
+
+  @Test
   void defaultStoreFollowsMeshStoreThenXdg() {
     assertThat(StorePaths.defaultStore(java.util.Map.of("MESH_STORE", "/s"), "/home/u"))
         .isEqualTo(Path.of("/s"));

@@ -63,4 +63,22 @@ class StoreCommandsTest {
         .contains("nothing changed");
     assertThat(tmp.resolve("store")).doesNotExist();
   }
+
+  @Test
+  void controllerServeRefusesAMalformedWaypointNode() {
+    Run r =
+        mesh(
+            "controller",
+            "serve",
+            "--store",
+            tmp.resolve("store").toString(),
+            "--state-dir",
+            tmp.resolve("ca").toString(),
+            "--xds-port",
+            "0",
+            "--waypoint-node",
+            "node-a");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--waypoint-node: node-a is not NODE=NETNS");
+  }
 }
