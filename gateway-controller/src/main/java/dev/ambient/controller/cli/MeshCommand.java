@@ -4,6 +4,7 @@ import dev.ambient.controller.ca.CaCommand;
 import dev.ambient.controller.cni.CniAgentCommand;
 import dev.ambient.controller.demo.DemoCommand;
 import dev.ambient.controller.install.InstallCommand;
+import dev.ambient.controller.local.StoreCommands;
 import dev.ambient.controller.server.ControllerCommand;
 import dev.ambient.controller.waypoint.agent.WaypointCommand;
 import dev.ambient.netlab.NetLabCommand;
@@ -27,7 +28,9 @@ import picocli.CommandLine.Command;
       CniCommand.class,
       NetLabCommand.class,
       InstallCommand.class,
-      InstallCommand.Uninstall.class
+      InstallCommand.Uninstall.class,
+      StoreCommands.Apply.class,
+      StoreCommands.Delete.class
     })
 public final class MeshCommand implements Runnable {
 

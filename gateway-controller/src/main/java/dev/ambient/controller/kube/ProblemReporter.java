@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Warning Event on the object, so `kubectl describe` shows it. Each problem is reported once while
  * it lasts; when it is fixed and comes back, it is reported again.
  */
-final class ProblemReporter {
+public final class ProblemReporter {
   private static final Logger log = LoggerFactory.getLogger(ProblemReporter.class);
   static final String REASON = "InvalidMeshConfig";
   static final String COMPONENT = "ambient-controller";
@@ -29,9 +29,9 @@ final class ProblemReporter {
               + " \\(([^/)]+)/([^)]+)\\): (.*)$");
 
   /** A problem attached to the Kubernetes object it is about. */
-  record ObjectProblem(
+  public record ObjectProblem(
       String kind, String apiVersion, String namespace, String name, String message) {
-    String describe() {
+    public String describe() {
       return kind + " " + namespace + "/" + name + ": " + message;
     }
   }
@@ -43,7 +43,8 @@ final class ProblemReporter {
     this.client = client;
   }
 
-  static ObjectProblem parse(String problem) {
+  /** The object a translation problem is about, or null when it names none. */
+  public static ObjectProblem parse(String problem) {
     Matcher m = OBJECT.matcher(problem);
     if (!m.matches()) {
       return null;

@@ -86,6 +86,15 @@ public final class ControllerCommand implements Callable<Integer> {
       Path config;
 
       @Option(
+          names = "--store",
+          required = true,
+          description =
+              "Take the mesh from a local object store (Kubernetes-kind YAML written by `mesh"
+                  + " apply -f`): Namespaces, Pods, Services, Gateways, HTTPRoutes and"
+                  + " AuthorizationPolicies, watched; status is written back into the store.")
+      Path store;
+
+      @Option(
           names = "--kubeconfig",
           required = true,
           description =
@@ -147,6 +156,15 @@ public final class ControllerCommand implements Callable<Integer> {
                 + " xDS, TLS). Default: ${DEFAULT-VALUE}")
     String waypointControllerAddress;
 
+    @Option(
+        names = "--waypoint-node",
+        description =
+            "With --store: NODE=NETNS, a node whose bridge (in network namespace NETNS, as `mesh"
+                + " netns up` makes them) local waypoints attach to; repeatable, the first is"
+                + " used. Local waypoints need root and Envoy.")
+    List<String> waypointNodes = new ArrayList<>();
+
+    private LocalStoreMode localMode;
     private KubernetesClient kubeClient;
     private WaypointDiscovery waypointDiscovery;
     private KubernetesSnapshotSource kubeSource;
@@ -222,7 +240,7 @@ public final class ControllerCommand implements Callable<Integer> {
                 source,
                 ca.ca(),
                 kubeClient == null
-                    ? ca.tokens()
+                    ? (localMode != null ? localMode.authenticator(ca.tokens()) : ca.tokens())
                     : new TokenReviewAuthenticator(
                         kubeClient,
                         tokenAudience,
@@ -231,6 +249,9 @@ public final class ControllerCommand implements Callable<Integer> {
                         // Waypoint pods ask the CA for their own identity with their own token.
                         true),
                 waypointDiscovery);
+        if (localMode != null) {
+          localMode.serverStarted(new InetSocketAddress(ip, server.port()), ca.bundlePath());
+        }
         ca.describe(out);
       } catch (CaStateException
           | IllegalArgumentException
@@ -245,9 +266,11 @@ public final class ControllerCommand implements Callable<Integer> {
           "controller config: "
               + (from.config != null
                   ? from.config.toAbsolutePath()
-                  : "Kubernetes ("
-                      + (from.inCluster ? "in cluster" : from.kubeconfig.toAbsolutePath())
-                      + ")"));
+                  : from.store != null
+                      ? "local store " + from.store.toAbsolutePath()
+                      : "Kubernetes ("
+                          + (from.inCluster ? "in cluster" : from.kubeconfig.toAbsolutePath())
+                          + ")"));
       out.println("controller listening on " + listenIp + ":" + server.port() + " (CA + WDS, TLS)");
       if (plaintext) {
         out.println(
@@ -272,6 +295,11 @@ public final class ControllerCommand implements Callable<Integer> {
     private SnapshotSource openSource() throws IOException, InvalidMeshConfigException {
       if (from.config != null) {
         return LocalSnapshotSources.open(from.config, Duration.ofSeconds(1));
+      }
+      if (from.store != null) {
+        localMode = LocalStoreMode.open(from.store, caOptions.trustDomain, waypointNodes);
+        waypointDiscovery = localMode.discovery();
+        return localMode.source();
       }
       for (String account : nodeAccounts) {
         if (!account.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {

@@ -1,0 +1,69 @@
+package dev.ambient.controller.local;
+
+import dev.ambient.controller.kube.ClusterObjects;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The store's objects sorted by kind: what the local mode hands to the same translation paths as
+ * the cluster mode (the informers' caches there).
+ */
+public record StoreContents(
+    List<Namespace> namespaces,
+    List<Pod> pods,
+    List<Service> services,
+    List<Gateway> gateways,
+    List<HTTPRoute> routes,
+    List<GenericKubernetesResource> authorizationPolicies) {
+  public StoreContents {
+    namespaces = List.copyOf(namespaces);
+    pods = List.copyOf(pods);
+    services = List.copyOf(services);
+    gateways = List.copyOf(gateways);
+    routes = List.copyOf(routes);
+    authorizationPolicies = List.copyOf(authorizationPolicies);
+  }
+
+  public static final StoreContents EMPTY =
+      new StoreContents(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+
+  public static StoreContents of(Collection<StoreObject> objects) {
+    List<Namespace> namespaces = new ArrayList<>();
+    List<Pod> pods = new ArrayList<>();
+    List<Service> services = new ArrayList<>();
+    List<Gateway> gateways = new ArrayList<>();
+    List<HTTPRoute> routes = new ArrayList<>();
+    List<GenericKubernetesResource> policies = new ArrayList<>();
+    for (StoreObject o : objects) {
+      switch (o.kind()) {
+        case NAMESPACE -> namespaces.add((Namespace) o.object());
+        case POD -> pods.add((Pod) o.object());
+        case SERVICE -> services.add((Service) o.object());
+        case GATEWAY -> gateways.add((Gateway) o.object());
+        case HTTP_ROUTE -> routes.add((HTTPRoute) o.object());
+        case AUTHORIZATION_POLICY -> policies.add((GenericKubernetesResource) o.object());
+      }
+    }
+    return new StoreContents(namespaces, pods, services, gateways, routes, policies);
+  }
+
+  /**
+   * What KubeTranslator reads, with the waypoints' own Services and Pods added (in a cluster the
+   * controller renders them as a Deployment and Service; locally they stand for the waypoint
+   * processes).
+   */
+  public ClusterObjects clusterObjects(List<Pod> waypointPods, List<Service> waypointServices) {
+    List<Pod> allPods = new ArrayList<>(pods);
+    allPods.addAll(waypointPods);
+    List<Service> allServices = new ArrayList<>(services);
+    allServices.addAll(waypointServices);
+    return new ClusterObjects(namespaces, allPods, allServices, authorizationPolicies);
+  }
+}
