@@ -15,6 +15,8 @@ import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
 import dev.ambient.controller.kube.TrustBundlePublisher;
 import dev.ambient.controller.routes.RouteStatusController;
+import dev.ambient.controller.wasm.WasmModules;
+import dev.ambient.controller.wasm.WasmPluginController;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
 import dev.ambient.controller.waypoint.WaypointPublisher;
 import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
@@ -315,9 +317,14 @@ public final class ControllerCommand implements Callable<Integer> {
         if (routes != null) {
           closing.add(routes);
         }
+        WasmPluginController wasmPlugins =
+            waypoints == null ? null : WasmPluginController.start(client, Duration.ofSeconds(60));
+        if (wasmPlugins != null) {
+          closing.add(wasmPlugins);
+        }
         if (waypoints != null) {
           closing.add(waypoints);
-          closing.add(startFleet(source, routes, waypoints));
+          closing.add(startFleet(source, routes, waypoints, wasmPlugins));
         }
         kubeSource = source;
         waypointGateways = waypoints;
@@ -341,7 +348,8 @@ public final class ControllerCommand implements Callable<Integer> {
     private WaypointFleet startFleet(
         KubernetesSnapshotSource source,
         RouteStatusController routes,
-        WaypointGatewayController gateways) {
+        WaypointGatewayController gateways,
+        WasmPluginController wasmPlugins) {
       WaypointDiscovery discovery =
           WaypointDiscovery.forServiceAccounts(
               CallerAuthInterceptor.SERVICE_ACCOUNT,
@@ -372,12 +380,18 @@ public final class ControllerCommand implements Callable<Integer> {
                   source::current,
                   routes == null ? List::of : routes::routes,
                   source::authorizationPolicies,
-                  gateways::waypoints),
+                  gateways::waypoints,
+                  wasmPlugins == null ? List::of : wasmPlugins::plugins),
               new WaypointPolicyTranslator.Settings(
                   KubeTranslator.Settings.DEFAULT.rootNamespace(),
                   caOptions.trustDomain,
                   KubeTranslator.Settings.DEFAULT.clusterDomain()),
               ProtocolPolicy.ALL_HTTP);
+      if (wasmPlugins != null) {
+        // Modules are fetched and verified by the fleet's pass, cached by sha256.
+        fleet.withWasm(new WaypointFleet.WasmSettings(new WasmModules(), wasmPlugins::publish));
+        wasmPlugins.onChange(fleet::poke);
+      }
       source.onChange(state -> fleet.poke());
       gateways.onWaypoints(list -> fleet.poke());
       if (routes != null) {
