@@ -5,6 +5,7 @@ import dev.ambient.controller.cni.CniAgentCommand;
 import dev.ambient.controller.demo.DemoCommand;
 import dev.ambient.controller.install.InstallCommand;
 import dev.ambient.controller.server.ControllerCommand;
+import dev.ambient.controller.wasm.WasmCommand;
 import dev.ambient.controller.waypoint.agent.WaypointCommand;
 import dev.ambient.netlab.NetLabCommand;
 import dev.ambient.ztunnel.app.ZtunnelCommand;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Command;
       CniCommand.class,
       NetLabCommand.class,
       InstallCommand.class,
-      InstallCommand.Uninstall.class
+      InstallCommand.Uninstall.class,
+      WasmCommand.class
     })
 public final class MeshCommand implements Runnable {
 
