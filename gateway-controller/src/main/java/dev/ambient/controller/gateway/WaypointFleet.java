@@ -189,6 +189,7 @@ public final class WaypointFleet implements AutoCloseable {
     WasmPlan plan =
         WasmPluginTranslator.translate(
             plugins, gateways, wasm.modules(), policySettings.clusterDomain(), services::contains);
+    wasm.modules().retainOnly(plan.modulesInUse());
     try {
       wasm.onPlan().accept(plan);
     } catch (RuntimeException e) {

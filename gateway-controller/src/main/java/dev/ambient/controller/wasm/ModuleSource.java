@@ -8,4 +8,7 @@ public interface ModuleSource {
    * plugin gives none).
    */
   ModuleResolution resolve(String url, String sha256);
+
+  /** Forgets cached modules other than these (the ones the last plan uses). */
+  default void retainOnly(java.util.Set<String> sha256s) {}
 }

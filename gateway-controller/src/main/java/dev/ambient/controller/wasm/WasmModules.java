@@ -71,6 +71,19 @@ public final class WasmModules implements ModuleSource {
     return fetches;
   }
 
+  /** Keeps only these modules (and what leads to them), so old versions do not pile up. */
+  @Override
+  public synchronized void retainOnly(java.util.Set<String> sha256s) {
+    bySha.keySet().retainAll(sha256s);
+    files.values().removeIf(stamp -> !sha256s.contains(stamp.sha256()));
+    failures.entrySet().removeIf(e -> !clock.instant().isBefore(e.getValue().until()));
+  }
+
+  /** How many verified modules are cached. */
+  public synchronized int cached() {
+    return bySha.size();
+  }
+
   @Override
   public synchronized ModuleResolution resolve(String url, String sha256) {
     if (url == null || url.isBlank()) {

@@ -30,6 +30,20 @@ public record WasmPlan(
     return Map.copyOf(out);
   }
 
+  /** The sha256 of every module the plan runs. */
+  public java.util.Set<String> modulesInUse() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (Map<String, List<WasmFilter>> m : List.of(byWaypoint, byService)) {
+      m.values()
+          .forEach(
+              l ->
+                  l.stream()
+                      .filter(f -> !f.failedClosed())
+                      .forEach(f -> out.add(f.module().sha256())));
+    }
+    return out;
+  }
+
   /** The plugins one waypoint runs. */
   public WaypointWasm forWaypoint(String nodeId) {
     return new WaypointWasm(byWaypoint.getOrDefault(nodeId, List.of()), byService);

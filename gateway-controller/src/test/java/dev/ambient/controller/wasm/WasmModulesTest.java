@@ -29,6 +29,11 @@ class WasmModulesTest {
     assertThat(modules.fetches()).isEqualTo(1);
     assertThat(modules.resolve(f.toString(), byUrl.module().sha256()).isOk()).isTrue();
     assertThat(modules.fetches()).isEqualTo(1);
+
+    modules.retainOnly(java.util.Set.of());
+    assertThat(modules.cached()).isZero();
+    assertThat(modules.resolve(f.toString(), null).isOk()).isTrue();
+    assertThat(modules.fetches()).as("forgotten, so read again").isEqualTo(2);
   }
 
   @Test
