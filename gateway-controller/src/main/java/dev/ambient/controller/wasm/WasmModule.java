@@ -1,6 +1,5 @@
 package dev.ambient.controller.wasm;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -47,10 +46,5 @@ public final class WasmModule {
   @Override
   public String toString() {
     return "WasmModule[sha256=" + sha256 + ", " + bytes.length + " bytes]";
-  }
-
-  /** Whether {@code other} holds the same bytes (tests). */
-  boolean sameBytes(byte[] other) {
-    return Arrays.equals(bytes, other);
   }
 }
