@@ -187,4 +187,86 @@ class WaypointWasmEnvoyTest extends WaypointEnvoyTestBase {
     assertThat(good).isNotEqualTo(bad);
     assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/admin").status()).isEqualTo(200);
   }
+
+  @Test
+  void aModuleThatTrapsAtStartIsANackAttributedToThePlugin() throws Exception {
+    Path trap = Files.write(tmp.resolve("trap.wasm"), trapAtStart());
+    f.publishAndWait(f.resources(f.model()));
+    WasmPlan plan =
+        plan(plugin("trap", "  targetRefs: [{kind: Service, name: echo}]\n  url: " + trap + "\n"));
+    assertThat(plan.statuses().get("default/trap").accepted())
+        .as("the controller's checks pass: only Envoy finds the trap")
+        .isTrue();
+    String bad = f.xds.publish(f.node, f.resources(model(plan)));
+
+    WaypointFixture.await(
+        () ->
+            f.logs.list.stream()
+                .anyMatch(
+                    e -> e.getFormattedMessage().contains("caused by WasmPlugin default.trap")),
+        "the NACK to be attributed to the plugin");
+    WaypointFixture.await(
+        () ->
+            !bad.equals(f.xds.currentVersion(f.node))
+                && f.xds.currentVersion(f.node).equals(f.xds.acceptedVersion(f.node)),
+        "the last good configuration to be served again");
+    assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/").status()).isEqualTo(200);
+  }
+
+  /**
+   * A module with the proxy-wasm exports (right signatures, so it passes Envoy's load checks) whose
+   * {@code _initialize} executes {@code unreachable}.
+   */
+  private static byte[] trapAtStart() {
+    java.io.ByteArrayOutputStream m = new java.io.ByteArrayOutputStream();
+    m.writeBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    // Types: 0 ()->(), 1 (i32)->i32, 2 (i32,i32)->(), 3 (i32,i32)->i32.
+    section(
+        m,
+        1,
+        new byte[] {
+          4, 0x60, 0, 0, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 2, 0x7f, 0x7f, 0, 0x60, 2, 0x7f, 0x7f, 1,
+          0x7f
+        });
+    section(m, 3, new byte[] {4, 0, 1, 2, 3});
+    section(m, 5, new byte[] {1, 0, 1});
+    java.io.ByteArrayOutputStream exports = new java.io.ByteArrayOutputStream();
+    String[][] names = {
+      {"_initialize", "0"},
+      {"proxy_abi_version_0_2_1", "0"},
+      {"proxy_on_memory_allocate", "1"},
+      {"proxy_on_context_create", "2"},
+      {"proxy_on_vm_start", "3"},
+      {"proxy_on_configure", "3"}
+    };
+    exports.write(names.length + 1);
+    for (String[] e : names) {
+      exports.write(e[0].length());
+      exports.writeBytes(e[0].getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      exports.write(0);
+      exports.write(Integer.parseInt(e[1]));
+    }
+    exports.write(6);
+    exports.writeBytes("memory".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    exports.write(2);
+    exports.write(0);
+    section(m, 7, exports.toByteArray());
+    // Bodies: unreachable; i32.const 0; nothing; i32.const 1.
+    section(
+        m,
+        10,
+        new byte[] {4, 3, 0, 0x00, 0x0b, 4, 0, 0x41, 0, 0x0b, 2, 0, 0x0b, 4, 0, 0x41, 1, 0x0b});
+    return m.toByteArray();
+  }
+
+  private static void section(java.io.ByteArrayOutputStream m, int id, byte[] content) {
+    m.write(id);
+    int n = content.length; // LEB128
+    do {
+      int b = n & 0x7f;
+      n >>>= 7;
+      m.write(n == 0 ? b : b | 0x80);
+    } while (n != 0);
+    m.writeBytes(content);
+  }
 }
