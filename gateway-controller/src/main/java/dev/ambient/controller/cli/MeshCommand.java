@@ -6,6 +6,7 @@ import dev.ambient.controller.demo.DemoCommand;
 import dev.ambient.controller.install.InstallCommand;
 import dev.ambient.controller.local.StoreCommands;
 import dev.ambient.controller.server.ControllerCommand;
+import dev.ambient.controller.wasm.WasmCommand;
 import dev.ambient.controller.waypoint.agent.WaypointCommand;
 import dev.ambient.netlab.NetLabCommand;
 import dev.ambient.ztunnel.app.ZtunnelCommand;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Command;
       InstallCommand.class,
       InstallCommand.Uninstall.class,
       StoreCommands.Apply.class,
-      StoreCommands.Delete.class
+      StoreCommands.Delete.class,
+      WasmCommand.class
     })
 public final class MeshCommand implements Runnable {
 

@@ -2,6 +2,9 @@ package dev.ambient.controller.gateway;
 
 import dev.ambient.api.model.MeshState;
 import dev.ambient.api.spiffe.SpiffeId;
+import dev.ambient.controller.wasm.ModuleSource;
+import dev.ambient.controller.wasm.WasmPlan;
+import dev.ambient.controller.wasm.WasmPluginTranslator;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
 import dev.ambient.controller.waypoint.RouteTables;
 import dev.ambient.controller.waypoint.WaypointPublisher;
@@ -20,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +52,26 @@ public final class WaypointFleet implements AutoCloseable {
       Supplier<MeshState> mesh,
       Supplier<List<HTTPRoute>> routes,
       Supplier<List<GenericKubernetesResource>> authorizationPolicies,
-      Supplier<List<WaypointGateway>> gateways) {}
+      Supplier<List<WaypointGateway>> gateways,
+      Supplier<List<GenericKubernetesResource>> wasmPlugins) {
+    /** Inputs without WasmPlugins. */
+    public Inputs(
+        Supplier<MeshState> mesh,
+        Supplier<List<HTTPRoute>> routes,
+        Supplier<List<GenericKubernetesResource>> authorizationPolicies,
+        Supplier<List<WaypointGateway>> gateways) {
+      this(mesh, routes, authorizationPolicies, gateways, List::of);
+    }
+  }
+
+  /**
+   * How WasmPlugins are handled: where their modules come from, and who hears each pass's plan (the
+   * status writer).
+   */
+  public record WasmSettings(ModuleSource modules, Consumer<WasmPlan> onPlan) {
+    /** WasmPlugins are ignored (no module source): the waypoints run none. */
+    public static final WasmSettings NONE = new WasmSettings((url, sha) -> null, plan -> {});
+  }
 
   private final Publishers publishers;
   private final Inputs inputs;
@@ -58,6 +81,9 @@ public final class WaypointFleet implements AutoCloseable {
   private final ScheduledExecutorService thread;
   private final Map<String, Running> running = new LinkedHashMap<>();
   private boolean pending;
+  private WasmSettings wasm = WasmSettings.NONE;
+  // This pass's WasmPlugin plan; the publishers' translations read it during the pass.
+  private WasmPlan wasmPlan = WasmPlan.NONE;
 
   private record Running(WaypointGateway gateway, WaypointPublisher publisher) {}
 
@@ -77,6 +103,12 @@ public final class WaypointFleet implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /** Runs WasmPlugins from the next pass on. */
+  public synchronized WaypointFleet withWasm(WasmSettings settings) {
+    this.wasm = settings;
+    return this;
   }
 
   /** Something changed: a pass follows shortly. */
@@ -112,6 +144,7 @@ public final class WaypointFleet implements AutoCloseable {
       for (WaypointGateway gw : inputs.gateways().get()) {
         wanted.put(gw.nodeId(), gw);
       }
+      wasmPlan = wasmPlan(mesh, List.copyOf(wanted.values()));
       for (var it = running.entrySet().iterator(); it.hasNext(); ) {
         var e = it.next();
         WaypointGateway now = wanted.get(e.getKey());
@@ -144,13 +177,37 @@ public final class WaypointFleet implements AutoCloseable {
     }
   }
 
+  private WasmPlan wasmPlan(MeshState mesh, List<WaypointGateway> gateways) {
+    List<GenericKubernetesResource> plugins = inputs.wasmPlugins().get();
+    if (wasm == WasmSettings.NONE) {
+      return WasmPlan.NONE;
+    }
+    Set<String> services = new HashSet<>();
+    for (var s : mesh.services()) {
+      services.add(s.namespace() + "/" + s.name());
+    }
+    WasmPlan plan =
+        WasmPluginTranslator.translate(
+            plugins, gateways, wasm.modules(), policySettings.clusterDomain(), services::contains);
+    wasm.modules().retainOnly(plan.modulesInUse());
+    try {
+      wasm.onPlan().accept(plan);
+    } catch (RuntimeException e) {
+      log.warn("WasmPlugin status not updated: {}", e.toString());
+    }
+    return plan;
+  }
+
   private WaypointPublisher.Translation translation(WaypointGateway gw) {
     SpiffeId identity =
         SpiffeId.of(policySettings.trustDomain(), gw.namespace(), gw.serviceAccount());
     String service = gw.namespace() + "/" + gw.hostname(policySettings.clusterDomain());
     return (state, routes, policies) ->
-        WaypointTranslator.translateGateway(
-            state, gw.nodeId(), identity, service, protocols, routes, policies);
+        wasmPlan
+            .forWaypoint(gw.nodeId())
+            .applyTo(
+                WaypointTranslator.translateGateway(
+                    state, gw.nodeId(), identity, service, protocols, routes, policies));
   }
 
   @Override

@@ -64,6 +64,16 @@ public record StoreContents(
     allPods.addAll(waypointPods);
     List<Service> allServices = new ArrayList<>(services);
     allServices.addAll(waypointServices);
-    return new ClusterObjects(namespaces, allPods, allServices, authorizationPolicies);
+    // The translation reads only a Gateway's metadata (its istio.io/waypoint-for label).
+    List<GenericKubernetesResource> gatewayMetadata = new ArrayList<>();
+    for (Gateway g : gateways) {
+      GenericKubernetesResource r = new GenericKubernetesResource();
+      r.setApiVersion("gateway.networking.k8s.io/v1");
+      r.setKind("Gateway");
+      r.setMetadata(g.getMetadata());
+      gatewayMetadata.add(r);
+    }
+    return new ClusterObjects(
+        namespaces, allPods, allServices, authorizationPolicies, gatewayMetadata, List.of());
   }
 }

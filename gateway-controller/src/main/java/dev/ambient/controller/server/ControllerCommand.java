@@ -15,6 +15,8 @@ import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.kube.KubernetesSnapshotSource;
 import dev.ambient.controller.kube.TrustBundlePublisher;
 import dev.ambient.controller.routes.RouteStatusController;
+import dev.ambient.controller.wasm.WasmModules;
+import dev.ambient.controller.wasm.WasmPluginController;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
 import dev.ambient.controller.waypoint.WaypointPublisher;
 import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
@@ -353,9 +355,14 @@ public final class ControllerCommand implements Callable<Integer> {
         if (routes != null) {
           closing.add(routes);
         }
+        WasmPluginController wasmPlugins =
+            waypoints == null ? null : WasmPluginController.start(client, Duration.ofSeconds(60));
+        if (wasmPlugins != null) {
+          closing.add(wasmPlugins);
+        }
         if (waypoints != null) {
           closing.add(waypoints);
-          closing.add(startFleet(source, routes, waypoints));
+          closing.add(startFleet(source, routes, waypoints, wasmPlugins));
         }
         kubeSource = source;
         waypointGateways = waypoints;
@@ -379,7 +386,8 @@ public final class ControllerCommand implements Callable<Integer> {
     private WaypointFleet startFleet(
         KubernetesSnapshotSource source,
         RouteStatusController routes,
-        WaypointGatewayController gateways) {
+        WaypointGatewayController gateways,
+        WasmPluginController wasmPlugins) {
       WaypointDiscovery discovery =
           WaypointDiscovery.forServiceAccounts(
               CallerAuthInterceptor.WORKLOAD,
@@ -410,12 +418,18 @@ public final class ControllerCommand implements Callable<Integer> {
                   source::current,
                   routes == null ? List::of : routes::routes,
                   source::authorizationPolicies,
-                  gateways::waypoints),
+                  gateways::waypoints,
+                  wasmPlugins == null ? List::of : wasmPlugins::plugins),
               new WaypointPolicyTranslator.Settings(
                   KubeTranslator.Settings.DEFAULT.rootNamespace(),
                   caOptions.trustDomain,
                   KubeTranslator.Settings.DEFAULT.clusterDomain()),
               ProtocolPolicy.DECLARED);
+      if (wasmPlugins != null) {
+        // Modules are fetched and verified by the fleet's pass, cached by sha256.
+        fleet.withWasm(new WaypointFleet.WasmSettings(new WasmModules(), wasmPlugins::publish));
+        wasmPlugins.onChange(fleet::poke);
+      }
       source.onChange(state -> fleet.poke());
       gateways.onWaypoints(list -> fleet.poke());
       if (routes != null) {

@@ -133,7 +133,7 @@ public final class LocalStoreMode {
                 source::current, source::routes, source::authorizationPolicies, source::waypoints),
             new WaypointPolicyTranslator.Settings(
                 settings.rootNamespace(), trustDomain, settings.clusterDomain()),
-            ProtocolPolicy.ALL_HTTP);
+            ProtocolPolicy.DECLARED);
     source.onPass(fleet::poke);
     source.alsoClosing(fleet, discovery);
     fleet.poke();

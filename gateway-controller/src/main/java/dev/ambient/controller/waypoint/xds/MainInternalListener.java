@@ -197,7 +197,9 @@ final class MainInternalListener {
         // Policy sees the path routing sees: "/a/../admin" and "//admin" are "/admin".
         .setNormalizePath(com.google.protobuf.BoolValue.of(true))
         .setMergeSlashes(true)
+        .addAllHttpFilters(WasmHttpFilters.beforeRbac(s.wasm()))
         .addAllHttpFilters(RbacFilters.http(s.policies(), s.service().clusterName()))
+        .addAllHttpFilters(WasmHttpFilters.afterRbac(s.wasm()))
         .addHttpFilters(
             HttpFilter.newBuilder()
                 .setName("envoy.filters.http.router")

@@ -212,6 +212,14 @@ public final class WaypointDiscovery implements WaypointConfigSink, AutoCloseabl
           request.getVersionInfo(),
           request.getErrorDetail().getCode(),
           request.getErrorDetail().getMessage());
+      List<String> plugins = WasmHttpFilters.pluginsNamedIn(request.getErrorDetail().getMessage());
+      if (!plugins.isEmpty()) {
+        LOG.error(
+            "waypoint NACK from node {}: caused by WasmPlugin {} (its module failed to start or"
+                + " rejected its configuration); the last accepted configuration keeps serving",
+            node,
+            String.join(", ", plugins));
+      }
       configs.onNack(node, rejected);
     }
 
