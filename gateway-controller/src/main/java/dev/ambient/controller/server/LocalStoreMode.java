@@ -107,7 +107,7 @@ public final class LocalStoreMode {
             Duration.ofSeconds(1));
     WaypointDiscovery discovery =
         WaypointDiscovery.forServiceAccounts(
-            CallerAuthInterceptor.SERVICE_ACCOUNT,
+            CallerAuthInterceptor.WORKLOAD,
             new WaypointAuthorizer(
                 nodeId ->
                     source.waypoints().stream()
