@@ -72,7 +72,8 @@ failed() { printf '    %-10s %-44s FAILED (%s)\n' "$1" "$2" "$3" >&2; echo "$1 $
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 bg() { "$@" >>"$WORK/bg.log" 2>&1 & PIDS+=($!); }
 
-log "topology: prefix $PREFIX, work dir $WORK"
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "topology: prefix $PREFIX, work dir $WORK (load average $LOADAVG_START)"
 "$MESH" netns up --prefix "$PREFIX" --node a:10.71.1.0/24 --node b:10.71.2.0/24 --node c:10.71.3.0/24 \
   --pod a:client --pod a:plain --pod b:server --pod b:backend --pod c:waypoint --pod c:hop >"$WORK/topology.txt"
 ns_of() { awk -v n="$1" '$1=="pod" && $2==n {print $4}' "$WORK/topology.txt"; }
@@ -318,7 +319,7 @@ if [[ $QUICK -eq 1 ]]; then
   [[ -f "$ROOT/bench/RESULTS.md" ]] && cp "$ROOT/bench/RESULTS.md" "$OUT"
 fi
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-HEADER="Machine: $CPUS cores shared with other work (load average at the end: $LOADAVG), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); $(java -version 2>&1 | head -1); Envoy $("$ENVOY" --version | awk 'NF {print $NF}'). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s per rate and connection count$MODE, systems alternating (order rotated each run). Proxies (ztunnels, Envoys) on CPU $PROXY_CPU, fortio client and server on CPU $LOAD_CPU."
+HEADER="Machine: $CPUS cores shared with other work (load average at the start: $LOADAVG_START, at the end: $LOADAVG), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); $(java -version 2>&1 | head -1); Envoy $("$ENVOY" --version | awk 'NF {print $NF}'). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s per rate and connection count$MODE, systems alternating (order rotated each run). Proxies (ztunnels, Envoys) on CPU $PROXY_CPU, fortio client and server on CPU $LOAD_CPU."
 python3 "$HERE/waypoint_report.py" "$RAW" "$OUT" "$HEADER" "$WORK/failures.txt"
 [[ $QUICK -eq 1 ]] || cp "$RAW" "$ROOT/bench/waypoint-samples.jsonl"
 log "results: $OUT (section 'The waypoint hop')"
