@@ -48,6 +48,40 @@ def keys(medians):
     return sorted(found, key=lambda k: tuple(int(x) for x in re.findall(r"\d+", k)))
 
 
+def reading(medians):
+    """A few sentences on the 1000 rps / 4 connections point, against Istio's published figures."""
+    k = "1000rps_4c"
+    get = medians.get
+    p50 = {s: get((s, f"latency_p50_ms_{k}")) for s in SYSTEMS}
+    cpu = {s: get((s, f"cpu_cores_per_1000rps_{k}")) for s in SYSTEMS}
+    envoy = get(("waypoint", f"cpu_envoy_only_cores_per_1000rps_{k}"))
+    if None in (p50["direct"], p50["ztunnel"], p50["waypoint"], p50["envoy_hop"], cpu["ztunnel"],
+                cpu["waypoint"], cpu["envoy_hop"], envoy):
+        return []
+    hop_ms = p50["waypoint"] - p50["ztunnel"]
+    eh_ms = p50["envoy_hop"] - p50["direct"]
+    hop_cpu = cpu["waypoint"] - cpu["ztunnel"]
+    return ["", "### Reading (1000 rps, 4 connections)", "",
+            f"- Latency: the waypoint adds {hop_ms * 1000:.0f} µs at p50 on top of the ztunnel "
+            f"path; a plain Envoy hop adds {eh_ms * 1000:.0f} µs over direct "
+            f"({fmt(ratio(hop_ms, eh_ms), 2)}×). Both cross node c; the waypoint also terminates "
+            "HBONE (mTLS, HTTP/2 CONNECT, an internal listener) and originates a second mTLS "
+            "leg, where the plain hop speaks HTTP/1.1 in clear both ways. p90/p99 on this shared "
+            "machine are dominated by scheduling noise (compare the rows across runs of the "
+            "suite before reading them).",
+            f"- CPU: the waypoint path costs {cpu['waypoint']:.3f} cores per 1000 rps against "
+            f"{cpu['ztunnel']:.3f} for ztunnel alone ({fmt(ratio(cpu['waypoint'], cpu['ztunnel']), 2)}×); "
+            f"of the extra {hop_cpu:.3f}, the waypoint Envoy is {envoy:.3f} "
+            f"({fmt(ratio(envoy, cpu['envoy_hop']), 2)}× a plain Envoy hop's {cpu['envoy_hop']:.3f}). "
+            f"The ztunnels spend {cpu['waypoint'] - envoy:.3f} on the waypoint path against "
+            f"{cpu['ztunnel']:.3f} alone, for the same legs (an outbound at a, an inbound at b): "
+            "their HBONE peer is Envoy instead of the other ztunnel, plus noise.",
+            f"- Published (Istio 1.24 docs, 1000 rps, `../shared/reference/performance.md`): a "
+            f"waypoint with 2 workers uses 0.25 vCPU and a ztunnel 0.06; here the waypoint Envoy "
+            f"(1 worker) uses {envoy:.3f} and the two Java ztunnels together {cpu['ztunnel']:.3f} "
+            "(the ztunnel suite's CPU figures say more about the latter)."]
+
+
 def section(header, medians, samples, failures):
     get = medians.get
     out = [BEGIN, "## The waypoint hop (`./mesh bench waypoint`)", "", header, "",
@@ -106,6 +140,8 @@ def section(header, medians, samples, failures):
         hop = diff(wp, zt)
         out.append(f"| {k} | {fmt(zt)} | {fmt(wp)} | {fmt(wpe)} | {fmt(eh)} | {fmt(hop)} | "
                    f"{fmt(ratio(wp, zt), 2)} | {fmt(ratio(hop, eh), 2)} | {fmt(ratio(wpe, eh), 2)} |")
+
+    out += reading(medians)
 
     short = [k for k in keys(medians) for s in SYSTEMS
              if get((s, f"achieved_rps_{k}")) is not None
