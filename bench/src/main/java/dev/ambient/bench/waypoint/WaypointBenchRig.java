@@ -1,6 +1,7 @@
 package dev.ambient.bench.waypoint;
 
 import dev.ambient.api.config.MeshConfigLoader;
+import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.api.model.MeshState;
 import dev.ambient.api.model.Workload;
 import dev.ambient.controller.ca.CertificateAuthority;
@@ -64,7 +65,13 @@ public final class WaypointBenchRig {
   }
 
   static int run(RigOptions o) throws Exception {
-    MeshState state = MeshConfigLoader.loadState(o.mesh(), 1);
+    MeshState state;
+    try {
+      state = MeshConfigLoader.loadState(o.mesh(), 1);
+    } catch (InvalidMeshConfigException | IOException e) {
+      System.err.println("waypoint bench rig: --mesh " + o.mesh() + ": " + e.getMessage());
+      return 2;
+    }
     String uid = "Kubernetes//Pod/" + o.waypoint();
     Workload waypoint = state.workloadByUid(uid);
     if (waypoint == null) {
@@ -77,11 +84,35 @@ public final class WaypointBenchRig {
               + o.mesh());
       return 2;
     }
-    HTTPRoute route =
-        new KubernetesSerialization().unmarshal(Files.readString(o.route()), HTTPRoute.class);
+    HTTPRoute route;
+    try {
+      route = new KubernetesSerialization().unmarshal(Files.readString(o.route()), HTTPRoute.class);
+    } catch (IOException | RuntimeException e) {
+      // fabric8 reports YAML that does not bind as an unchecked exception.
+      System.err.println(
+          "waypoint bench rig: --route " + o.route() + ": not an HTTPRoute: " + e.getMessage());
+      return 2;
+    }
+    if (route == null || route.getMetadata() == null || route.getSpec() == null) {
+      System.err.println(
+          "waypoint bench rig: --route "
+              + o.route()
+              + ": an HTTPRoute needs metadata (name, namespace) and spec");
+      return 2;
+    }
     RouteTables.Result routes = RouteTables.translate(List.of(route), state, "cluster.local");
     if (!routes.problems().isEmpty()) {
-      System.err.println("waypoint bench rig: " + o.route() + ": " + routes.problems());
+      System.err.println("waypoint bench rig: --route " + o.route() + ": " + routes.problems());
+      return 2;
+    }
+    // RootStore would make a new root in an empty directory: a waypoint no ztunnel trusts.
+    if (!Files.exists(o.caState().resolve(RootStore.ROOT_CERT))) {
+      System.err.println(
+          "waypoint bench rig: --ca-state "
+              + o.caState()
+              + ": no "
+              + RootStore.ROOT_CERT
+              + "; start `mesh ca serve` with this state dir first");
       return 2;
     }
     String trustDomain = waypoint.identity().trustDomain();

@@ -95,11 +95,4 @@ class RigOptionsTest {
     assertThatThrownBy(() -> parse(noFile))
         .hasMessage("--mesh: " + dir.resolve("nope.yaml") + " does not exist");
   }
-
-  @Test
-  void aWaypointThatIsNoWorkloadOfTheMeshStopsBeforeAnythingStarts() throws Exception {
-    assertThat(WaypointBenchRig.run(parse(args()))).isEqualTo(2);
-    assertThat(dir.resolve("work")).doesNotExist();
-    assertThat(dir.resolve("ready")).doesNotExist();
-  }
 }
