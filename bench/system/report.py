@@ -84,14 +84,15 @@ def main():
     lines = ratios(medians)
     for l in lines:
         print(l)
-    # Keep the sections other suites own (the Wasm suite's, between its markers).
+    # Keep the sections other suites own (the Wasm and waypoint suites', between their markers).
     kept = ""
     try:
         with open(out_md) as f:
             text = f.read()
-        if "<!-- wasm-suite:begin -->" in text and "<!-- wasm-suite:end -->" in text:
-            kept = text[text.index("<!-- wasm-suite:begin -->"): text.index("<!-- wasm-suite:end -->")]
-            kept += "<!-- wasm-suite:end -->\n"
+        for suite in ("wasm-suite", "waypoint-suite"):
+            begin, end = f"<!-- {suite}:begin -->", f"<!-- {suite}:end -->"
+            if begin in text and end in text:
+                kept += ("\n" if kept else "") + text[text.index(begin): text.index(end)] + end + "\n"
     except FileNotFoundError:
         pass
     with open(out_md, "w") as f:
