@@ -2,6 +2,7 @@ package dev.ambient.controller.gateway;
 
 import dev.ambient.api.model.MeshState;
 import dev.ambient.api.spiffe.SpiffeId;
+import dev.ambient.controller.ca.CallerAuthInterceptor;
 import dev.ambient.controller.wasm.ModuleSource;
 import dev.ambient.controller.wasm.WasmPlan;
 import dev.ambient.controller.wasm.WasmPluginTranslator;
@@ -11,8 +12,12 @@ import dev.ambient.controller.waypoint.WaypointPublisher;
 import dev.ambient.controller.waypoint.WaypointTranslator;
 import dev.ambient.controller.waypoint.authz.WaypointPolicies;
 import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
+import dev.ambient.controller.waypoint.xds.WaypointAuthorizer;
+import dev.ambient.controller.waypoint.xds.WaypointDiscovery;
+import dev.ambient.controller.waypoint.xds.WaypointResources;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -103,6 +108,49 @@ public final class WaypointFleet implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /**
+   * The waypoint ADS for pods: a caller may have a Gateway's configuration only when it runs as
+   * that Gateway's service account (by its token or its workload certificate).
+   */
+  public static WaypointDiscovery podDiscovery(Supplier<List<WaypointGateway>> waypoints) {
+    return WaypointDiscovery.forServiceAccounts(
+        CallerAuthInterceptor.WORKLOAD,
+        new WaypointAuthorizer(
+            nodeId ->
+                waypoints.get().stream()
+                    .filter(gw -> gw.nodeId().equals(nodeId))
+                    .map(gw -> gw.namespace() + "/" + gw.serviceAccount())
+                    .findFirst()));
+  }
+
+  /**
+   * A fleet whose Gateways' pods take their configuration from {@code discovery}; a retired
+   * Gateway's pods, until they are gone, get an empty one.
+   */
+  public static WaypointFleet forPods(
+      WaypointDiscovery discovery,
+      Inputs inputs,
+      WaypointPolicyTranslator.Settings settings,
+      ProtocolPolicy protocols) {
+    return new WaypointFleet(
+        new Publishers() {
+          @Override
+          public WaypointPublisher create(
+              WaypointGateway gw, WaypointPublisher.Translation translation) {
+            return WaypointPublisher.forPods(
+                discovery, gw.nodeId(), translation, Clock.systemUTC());
+          }
+
+          @Override
+          public void retire(WaypointGateway gw) {
+            discovery.publish(gw.nodeId(), WaypointResources.EMPTY);
+          }
+        },
+        inputs,
+        settings,
+        protocols);
   }
 
   /** Runs WasmPlugins from the next pass on. */

@@ -80,36 +80,39 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     pods = client.pods().inAnyNamespace().inform(Informers.onAnyChange(onChange));
     services = client.services().inAnyNamespace().inform(Informers.onAnyChange(onChange));
     informers.addAll(List.of(namespaces, pods, services));
-    if (crdServed("authorizationpolicies.security.istio.io")) {
-      policies =
-          client
-              .genericKubernetesResources("security.istio.io/v1", "AuthorizationPolicy")
-              .inAnyNamespace()
-              .inform(Informers.onAnyChange(onChange));
-      informers.add(policies);
-    } else {
+    policies =
+        informIfServed(
+            "authorizationpolicies.security.istio.io",
+            "security.istio.io/v1",
+            "AuthorizationPolicy");
+    if (policies == null) {
       log.warn(
           "the AuthorizationPolicy CRD (security.istio.io) is not installed: the mesh has no"
               + " policies until it is and the controller restarts");
     }
-    if (crdServed("peerauthentications.security.istio.io")) {
-      peerAuthentications =
-          client
-              .genericKubernetesResources("security.istio.io/v1", "PeerAuthentication")
-              .inAnyNamespace()
-              .inform(Informers.onAnyChange(onChange));
-      informers.add(peerAuthentications);
-    }
-    if (crdServed("gateways.gateway.networking.k8s.io")) {
-      // Only for the waypoints' istio.io/waypoint-for: which traffic each one takes.
-      gateways =
-          client
-              .genericKubernetesResources("gateway.networking.k8s.io/v1", "Gateway")
-              .inAnyNamespace()
-              .inform(Informers.onAnyChange(onChange));
-      informers.add(gateways);
-    }
+    peerAuthentications =
+        informIfServed(
+            "peerauthentications.security.istio.io", "security.istio.io/v1", "PeerAuthentication");
+    // Only for the waypoints' istio.io/waypoint-for: which traffic each one takes.
+    gateways =
+        informIfServed(
+            "gateways.gateway.networking.k8s.io", "gateway.networking.k8s.io/v1", "Gateway");
     Informers.awaitSynced(informers, syncTimeout, "Kubernetes informers");
+  }
+
+  /** An informer on every namespace's objects of a custom kind, or null without its CRD. */
+  private SharedIndexInformer<GenericKubernetesResource> informIfServed(
+      String crd, String apiVersion, String kind) {
+    if (!crdServed(crd)) {
+      return null;
+    }
+    SharedIndexInformer<GenericKubernetesResource> informer =
+        client
+            .genericKubernetesResources(apiVersion, kind)
+            .inAnyNamespace()
+            .inform(Informers.onAnyChange(this::scheduleRebuild));
+    informers.add(informer);
+    return informer;
   }
 
   private boolean crdServed(String name) {

@@ -120,7 +120,7 @@ public final class PeerAuthentications {
       String key = outcome.key();
       Map<String, String> labels = new LinkedHashMap<>(w.labels());
       labels.put(LABEL, key);
-      workloads.add(withLabels(w, labels));
+      workloads.add(w.withLabels(labels));
       policies.computeIfAbsent(w.namespace() + "/" + key, k -> policy(w.namespace(), outcome));
     }
     if (policies.isEmpty()) {
@@ -162,36 +162,16 @@ public final class PeerAuthentications {
 
   /** DENY callers without a peer identity on the strict ports. */
   private static AuthorizationPolicy policy(String namespace, Outcome outcome) {
-    Match plaintext =
-        new Match(
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(new StringMatch.Presence()),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of());
     List<Clause> clauses = new ArrayList<>();
-    clauses.add(new Clause(List.of(plaintext)));
+    clauses.add(new Clause(List.of(Match.notPrincipals(List.of(new StringMatch.Presence())))));
     List<Integer> ports = List.copyOf(outcome.exceptions());
     if (!ports.isEmpty()) {
       clauses.add(
           new Clause(
               List.of(
-                  new Match(
-                      List.of(),
-                      List.of(),
-                      List.of(),
-                      List.of(),
-                      List.of(),
-                      List.of(),
-                      List.of(),
-                      List.of(),
-                      outcome.strictByDefault() ? List.of() : ports,
-                      outcome.strictByDefault() ? ports : List.of()))));
+                  outcome.strictByDefault()
+                      ? Match.destinationPorts(List.of(), ports)
+                      : Match.destinationPorts(ports, List.of()))));
     }
     return new AuthorizationPolicy(
         NAME_PREFIX + outcome.key(),
@@ -288,21 +268,5 @@ public final class PeerAuthentications {
       super(message, null, false, false);
       this.field = field;
     }
-  }
-
-  private static Workload withLabels(Workload w, Map<String, String> labels) {
-    return new Workload(
-        w.uid(),
-        w.name(),
-        w.namespace(),
-        w.serviceAccount(),
-        w.node(),
-        w.trustDomain(),
-        w.addresses(),
-        w.protocol(),
-        w.waypoint(),
-        w.canonicalName(),
-        w.canonicalRevision(),
-        labels);
   }
 }

@@ -5,10 +5,8 @@ import dev.ambient.api.model.InvalidMeshConfigException;
 import dev.ambient.controller.ca.CaOptions;
 import dev.ambient.controller.ca.CaRootSecret;
 import dev.ambient.controller.ca.CaStateException;
-import dev.ambient.controller.ca.CallerAuthInterceptor;
 import dev.ambient.controller.ca.TokenReviewAuthenticator;
 import dev.ambient.controller.gateway.WaypointFleet;
-import dev.ambient.controller.gateway.WaypointGateway;
 import dev.ambient.controller.gateway.WaypointGatewayController;
 import dev.ambient.controller.gateway.WaypointManifests;
 import dev.ambient.controller.kube.KubeTranslator;
@@ -18,11 +16,8 @@ import dev.ambient.controller.routes.RouteStatusController;
 import dev.ambient.controller.wasm.WasmModules;
 import dev.ambient.controller.wasm.WasmPluginController;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
-import dev.ambient.controller.waypoint.WaypointPublisher;
 import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
-import dev.ambient.controller.waypoint.xds.WaypointAuthorizer;
 import dev.ambient.controller.waypoint.xds.WaypointDiscovery;
-import dev.ambient.controller.waypoint.xds.WaypointResources;
 import dev.ambient.controller.xds.LocalSnapshotSources;
 import dev.ambient.controller.xds.PlaintextXdsServer;
 import dev.ambient.controller.xds.SnapshotSource;
@@ -388,32 +383,11 @@ public final class ControllerCommand implements Callable<Integer> {
         RouteStatusController routes,
         WaypointGatewayController gateways,
         WasmPluginController wasmPlugins) {
-      WaypointDiscovery discovery =
-          WaypointDiscovery.forServiceAccounts(
-              CallerAuthInterceptor.WORKLOAD,
-              new WaypointAuthorizer(
-                  nodeId ->
-                      gateways.waypoints().stream()
-                          .filter(gw -> gw.nodeId().equals(nodeId))
-                          .map(gw -> gw.namespace() + "/" + gw.serviceAccount())
-                          .findFirst()));
+      WaypointDiscovery discovery = WaypointFleet.podDiscovery(gateways::waypoints);
       waypointDiscovery = discovery;
       WaypointFleet fleet =
-          new WaypointFleet(
-              new WaypointFleet.Publishers() {
-                @Override
-                public WaypointPublisher create(
-                    WaypointGateway gw, WaypointPublisher.Translation translation) {
-                  return WaypointPublisher.forPods(
-                      discovery, gw.nodeId(), translation, Clock.systemUTC());
-                }
-
-                @Override
-                public void retire(WaypointGateway gw) {
-                  // Its pods are being deleted; until then they get an empty configuration.
-                  discovery.publish(gw.nodeId(), WaypointResources.EMPTY);
-                }
-              },
+          WaypointFleet.forPods(
+              discovery,
               new WaypointFleet.Inputs(
                   source::current,
                   routes == null ? List::of : routes::routes,

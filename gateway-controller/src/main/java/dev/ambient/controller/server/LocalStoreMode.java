@@ -1,9 +1,7 @@
 package dev.ambient.controller.server;
 
-import dev.ambient.controller.ca.CallerAuthInterceptor;
 import dev.ambient.controller.ca.CallerAuthenticator;
 import dev.ambient.controller.gateway.WaypointFleet;
-import dev.ambient.controller.gateway.WaypointGateway;
 import dev.ambient.controller.kube.KubeTranslator;
 import dev.ambient.controller.local.LocalMeshSource;
 import dev.ambient.controller.local.LocalStore;
@@ -12,18 +10,14 @@ import dev.ambient.controller.local.LocalWaypoints;
 import dev.ambient.controller.local.NetnsWaypoints;
 import dev.ambient.controller.local.NodeNetwork;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
-import dev.ambient.controller.waypoint.WaypointPublisher;
 import dev.ambient.controller.waypoint.authz.WaypointPolicyTranslator;
 import dev.ambient.controller.waypoint.process.EnvoyBinary;
-import dev.ambient.controller.waypoint.xds.WaypointAuthorizer;
 import dev.ambient.controller.waypoint.xds.WaypointDiscovery;
-import dev.ambient.controller.waypoint.xds.WaypointResources;
 import dev.ambient.netlab.NetLab;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,30 +99,10 @@ public final class LocalStoreMode {
             settings,
             waypoints,
             Duration.ofSeconds(1));
-    WaypointDiscovery discovery =
-        WaypointDiscovery.forServiceAccounts(
-            CallerAuthInterceptor.WORKLOAD,
-            new WaypointAuthorizer(
-                nodeId ->
-                    source.waypoints().stream()
-                        .filter(gw -> gw.nodeId().equals(nodeId))
-                        .map(gw -> gw.namespace() + "/" + gw.serviceAccount())
-                        .findFirst()));
+    WaypointDiscovery discovery = WaypointFleet.podDiscovery(source::waypoints);
     WaypointFleet fleet =
-        new WaypointFleet(
-            new WaypointFleet.Publishers() {
-              @Override
-              public WaypointPublisher create(
-                  WaypointGateway gw, WaypointPublisher.Translation translation) {
-                return WaypointPublisher.forPods(
-                    discovery, gw.nodeId(), translation, Clock.systemUTC());
-              }
-
-              @Override
-              public void retire(WaypointGateway gw) {
-                discovery.publish(gw.nodeId(), WaypointResources.EMPTY);
-              }
-            },
+        WaypointFleet.forPods(
+            discovery,
             new WaypointFleet.Inputs(
                 source::current, source::routes, source::authorizationPolicies, source::waypoints),
             new WaypointPolicyTranslator.Settings(

@@ -3,7 +3,6 @@ package dev.ambient.controller.waypoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,22 +24,17 @@ class WaypointConsumerRoutesEnvoyTest extends WaypointEnvoyTestBase {
   /** The rules of one route on Service echo, each setting {@code x-route: <tag>}. */
   private List<RouteRule> rules(String tag, String matchesYaml) {
     HTTPRoute route =
-        Serialization.unmarshal(
+        TestRoutes.onEcho(
+            "default",
+            tag,
             """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: %s, namespace: default}
-            spec:
-              parentRefs: [{group: "", kind: Service, name: echo}]
-              rules:
-              - matches: %s
-                filters:
-                - type: RequestHeaderModifier
-                  requestHeaderModifier: {set: [{name: x-route, value: %s}]}
-                backendRefs: [{name: echo, port: 80}]
+            - matches: %s
+              filters:
+              - type: RequestHeaderModifier
+                requestHeaderModifier: {set: [{name: x-route, value: %s}]}
+              backendRefs: [{name: echo, port: 80}]
             """
-                .formatted(tag, matchesYaml, tag),
-            HTTPRoute.class);
+                .formatted(matchesYaml, tag));
     RouteTables.Result result = RouteTables.translate(List.of(route), f.state, "cluster.local");
     assertThat(result.problems()).isEmpty();
     return result.tables().get(ECHO);

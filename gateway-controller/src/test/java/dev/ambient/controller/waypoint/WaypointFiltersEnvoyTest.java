@@ -18,18 +18,7 @@ class WaypointFiltersEnvoyTest extends WaypointEnvoyTestBase {
 
   /** Publishes an HTTPRoute on Service echo with these rules; it must translate cleanly. */
   private void publish(String rulesYaml) throws Exception {
-    HTTPRoute route =
-        Serialization.unmarshal(
-            """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: r, namespace: default}
-            spec:
-              parentRefs: [{group: "", kind: Service, name: echo}]
-              rules:
-            """
-                + rulesYaml.indent(4),
-            HTTPRoute.class);
+    HTTPRoute route = TestRoutes.onEcho("default", "r", rulesYaml);
     RouteTables.Result result = RouteTables.translate(List.of(route), f.state, "cluster.local");
     assertThat(result.problems()).isEmpty();
     f.publishAndWait(f.resources(f.model(result.tables())));

@@ -28,7 +28,6 @@ import dev.ambient.ztunnel.testing.TestMesh;
 import dev.ambient.ztunnel.testing.TestPki;
 import dev.ambient.ztunnel.testing.ZtunnelPair;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.Metadata;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -222,20 +221,15 @@ class WaypointPodEnvoyTest {
             fakeTokenReview(),
             discovery);
     HTTPRoute route =
-        Serialization.unmarshal(
+        TestRoutes.onEcho(
+            "default",
+            "r",
             """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: r, namespace: default}
-            spec:
-              parentRefs: [{group: "", kind: Service, name: echo}]
-              rules:
-              - filters:
-                - type: RequestHeaderModifier
-                  requestHeaderModifier: {set: [{name: x-config, value: after-restart}]}
-                backendRefs: [{name: echo, port: 80}]
-            """,
-            HTTPRoute.class);
+            - filters:
+              - type: RequestHeaderModifier
+                requestHeaderModifier: {set: [{name: x-config, value: after-restart}]}
+              backendRefs: [{name: echo, port: 80}]
+            """);
     WaypointModel next =
         WaypointTranslator.translate(
             state,

@@ -3,7 +3,6 @@ package dev.ambient.controller.waypoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -20,20 +19,15 @@ class WaypointProtocolsEnvoyTest extends WaypointEnvoyTestBase {
   @Test
   void undeclaredPortsAreRoutedAsHttpOrProxiedAsTcpPerConnection() throws Exception {
     HTTPRoute route =
-        Serialization.unmarshal(
+        TestRoutes.onEcho(
+            "default",
+            "r",
             """
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: r, namespace: default}
-            spec:
-              parentRefs: [{group: "", kind: Service, name: echo}]
-              rules:
-              - filters:
-                - type: RequestHeaderModifier
-                  requestHeaderModifier: {set: [{name: x-route, value: detected}]}
-                backendRefs: [{name: echo, port: 80}]
-            """,
-            HTTPRoute.class);
+            - filters:
+              - type: RequestHeaderModifier
+                requestHeaderModifier: {set: [{name: x-route, value: detected}]}
+              backendRefs: [{name: echo, port: 80}]
+            """);
     RouteTables.Result routes = RouteTables.translate(List.of(route), f.state, "cluster.local");
     f.publishAndWait(
         f.resources(f.model(routes.tables(), (service, port) -> ServiceProtocol.DETECT)));

@@ -44,26 +44,13 @@ class WaypointWorkloadEnvoyTest extends WaypointEnvoyTestBase {
 
   /** The pod as the ztunnels know it (using the waypoint), on node B. */
   private Workload pod(InetAddress ip, String serviceAccount) {
-    Workload w =
-        TestMesh.workload(
+    return TestMesh.workload(
             "direct",
             ZtunnelPair.NODE_B,
             ip,
             TunnelProtocol.HBONE,
-            GatewayAddress.ofAddress(f.waypointIp));
-    return new Workload(
-        w.uid(),
-        w.name(),
-        w.namespace(),
-        serviceAccount,
-        w.node(),
-        w.trustDomain(),
-        w.addresses(),
-        w.protocol(),
-        w.waypoint(),
-        w.canonicalName(),
-        w.canonicalRevision(),
-        w.labels());
+            GatewayAddress.ofAddress(f.waypointIp))
+        .withServiceAccount(serviceAccount);
   }
 
   /** The waypoint's model when the mesh has {@code pod} as well. */

@@ -79,7 +79,7 @@ public final class ImplicitWaypointPolicies {
         policies.computeIfAbsent(
             w.namespace() + "/" + wp.policyName(), k -> policy(w.namespace(), wp));
       }
-      workloads.add(labels.equals(w.labels()) ? w : withLabels(w, labels));
+      workloads.add(labels.equals(w.labels()) ? w : w.withLabels(labels));
     }
     List<AuthorizationPolicy> all = new ArrayList<>(config.policies());
     all.addAll(policies.values());
@@ -128,18 +128,7 @@ public final class ImplicitWaypointPolicies {
     for (String p : wp.principals()) {
       principals.add(new StringMatch.Exact(p));
     }
-    Match from =
-        new Match(
-            List.of(),
-            List.of(),
-            principals,
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of());
+    Match from = Match.principals(principals);
     return new AuthorizationPolicy(
         wp.policyName(),
         namespace,
@@ -148,21 +137,5 @@ public final class ImplicitWaypointPolicies {
         Map.of(wp.label(), "true"),
         List.of(new Rule(List.of(new Clause(List.of(from))))),
         false);
-  }
-
-  private static Workload withLabels(Workload w, Map<String, String> labels) {
-    return new Workload(
-        w.uid(),
-        w.name(),
-        w.namespace(),
-        w.serviceAccount(),
-        w.node(),
-        w.trustDomain(),
-        w.addresses(),
-        w.protocol(),
-        w.waypoint(),
-        w.canonicalName(),
-        w.canonicalRevision(),
-        labels);
   }
 }

@@ -32,6 +32,43 @@ public record Match(
     notDestinationPorts = List.copyOf(notDestinationPorts);
   }
 
+  /** Callers with one of these principals. */
+  public static Match principals(List<StringMatch> principals) {
+    return new Match(
+        List.of(),
+        List.of(),
+        principals,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of());
+  }
+
+  /** Callers with none of these principals (also those without any, such as plaintext ones). */
+  public static Match notPrincipals(List<StringMatch> notPrincipals) {
+    return new Match(
+        List.of(),
+        List.of(),
+        List.of(),
+        notPrincipals,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of());
+  }
+
+  /** Connections to one of {@code ports} (any, when empty) and to none of {@code notPorts}. */
+  public static Match destinationPorts(List<Integer> ports, List<Integer> notPorts) {
+    return new Match(
+        List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+        ports, notPorts);
+  }
+
   /** A match with no conditions at all (matches every connection). */
   public static Match any() {
     return new Match(

@@ -42,6 +42,40 @@ public record Workload(
     canonicalRevision = canonicalRevision == null ? "latest" : canonicalRevision;
   }
 
+  /** The same workload with these labels. */
+  public Workload withLabels(Map<String, String> next) {
+    return new Workload(
+        uid,
+        name,
+        namespace,
+        serviceAccount,
+        node,
+        trustDomain,
+        addresses,
+        protocol,
+        waypoint,
+        canonicalName,
+        canonicalRevision,
+        next);
+  }
+
+  /** The same workload running as another service account. */
+  public Workload withServiceAccount(String next) {
+    return new Workload(
+        uid,
+        name,
+        namespace,
+        next,
+        node,
+        trustDomain,
+        addresses,
+        protocol,
+        waypoint,
+        canonicalName,
+        canonicalRevision,
+        labels);
+  }
+
   /** The SPIFFE identity this workload's certificate carries. */
   public SpiffeId identity() {
     return SpiffeId.of(trustDomain, namespace, serviceAccount);

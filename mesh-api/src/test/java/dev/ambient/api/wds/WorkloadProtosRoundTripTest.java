@@ -108,9 +108,9 @@ class WorkloadProtosRoundTripTest {
     // Labels do not travel; the selection does, as one synthetic label per selector policy.
     assertThat(decoded.workloads())
         .containsExactly(
-            withLabels(WEB, Map.of(WEB_SELECTOR_LABEL, "true")),
-            withLabels(WEB_V6, Map.of()),
-            withLabels(DB, Map.of()));
+            WEB.withLabels(Map.of(WEB_SELECTOR_LABEL, "true")),
+            WEB_V6.withLabels(Map.of()),
+            DB.withLabels(Map.of()));
     assertThat(decoded.services()).containsExactlyElementsOf(original.services());
     List<AuthorizationPolicy> expectedPolicies = new ArrayList<>(original.policies());
     expectedPolicies.set(0, withSelector(ALLOW_WEB, Map.of(WEB_SELECTOR_LABEL, "true")));
@@ -163,22 +163,6 @@ class WorkloadProtosRoundTripTest {
 
   private static List<String> names(List<AuthorizationPolicy> policies) {
     return policies.stream().map(AuthorizationPolicy::resourceName).toList();
-  }
-
-  private static Workload withLabels(Workload w, Map<String, String> labels) {
-    return new Workload(
-        w.uid(),
-        w.name(),
-        w.namespace(),
-        w.serviceAccount(),
-        w.node(),
-        w.trustDomain(),
-        w.addresses(),
-        w.protocol(),
-        w.waypoint(),
-        w.canonicalName(),
-        w.canonicalRevision(),
-        labels);
   }
 
   private static AuthorizationPolicy withSelector(
