@@ -57,6 +57,46 @@ public final class GatewayStatuses {
         && l.getTls() == null;
   }
 
+  /** Accepted, or not with Gateway API's reason for the field {@code invalid} names. */
+  public static Condition accepted(Optional<String> invalid, Long gen) {
+    if (invalid.isEmpty()) {
+      return Conditions.of("Accepted", true, "Accepted", "Waypoint accepted", gen);
+    }
+    String reason =
+        invalid.get().startsWith("spec.addresses")
+            ? "UnsupportedAddress"
+            : invalid.get().startsWith("spec.infrastructure")
+                ? "InvalidParameters"
+                : "ListenersNotValid";
+    return Conditions.of("Accepted", false, reason, invalid.get(), gen);
+  }
+
+  /**
+   * A Gateway status with these two conditions (their transition times kept where {@code prev} had
+   * the same status) and these IP addresses.
+   */
+  public static GatewayStatus status(
+      Condition accepted,
+      Condition programmed,
+      List<Condition> prev,
+      Instant now,
+      List<String> addresses) {
+    GatewayStatus out = new GatewayStatus();
+    out.setConditions(
+        List.of(
+            Conditions.keepTransitionTime(accepted, prev, now),
+            Conditions.keepTransitionTime(programmed, prev, now)));
+    List<GatewayStatusAddress> list = new ArrayList<>();
+    for (String ip : addresses) {
+      GatewayStatusAddress a = new GatewayStatusAddress();
+      a.setType("IPAddress");
+      a.setValue(ip);
+      list.add(a);
+    }
+    out.setAddresses(list);
+    return out;
+  }
+
   /**
    * @param deployment the waypoint's Deployment as the cluster has it, or null
    * @param service the waypoint's Service, or null
@@ -68,18 +108,7 @@ public final class GatewayStatuses {
     List<Condition> prev = previous == null ? null : previous.getConditions();
     Optional<String> invalid = invalidReason(g);
     String name = g.getMetadata().getNamespace() + "/" + g.getMetadata().getName();
-    Condition accepted;
-    if (invalid.isEmpty()) {
-      accepted = Conditions.of("Accepted", true, "Accepted", "Waypoint accepted", gen);
-    } else {
-      String reason =
-          invalid.get().startsWith("spec.addresses")
-              ? "UnsupportedAddress"
-              : invalid.get().startsWith("spec.infrastructure")
-                  ? "InvalidParameters"
-                  : "ListenersNotValid";
-      accepted = Conditions.of("Accepted", false, reason, invalid.get(), gen);
-    }
+    Condition accepted = accepted(invalid, gen);
     List<String> clusterIps = clusterIps(service);
     Condition programmed;
     if (invalid.isPresent()) {
@@ -99,21 +128,8 @@ public final class GatewayStatuses {
     } else {
       programmed = Conditions.of("Programmed", true, "Programmed", "Waypoint is serving", gen);
     }
-    GatewayStatus out = new GatewayStatus();
-    out.setConditions(
-        List.of(
-            Conditions.keepTransitionTime(accepted, prev, now),
-            Conditions.keepTransitionTime(programmed, prev, now)));
-    List<GatewayStatusAddress> addresses = new ArrayList<>();
-    if (invalid.isEmpty()) {
-      for (String ip : clusterIps) {
-        GatewayStatusAddress a = new GatewayStatusAddress();
-        a.setType("IPAddress");
-        a.setValue(ip);
-        addresses.add(a);
-      }
-    }
-    out.setAddresses(addresses);
+    GatewayStatus out =
+        status(accepted, programmed, prev, now, invalid.isEmpty() ? clusterIps : List.of());
     List<ListenerStatus> listenerStatuses = new ArrayList<>();
     for (Listener l : listeners(g)) {
       List<Condition> prevListener = previousListener(previous, l.getName());

@@ -5,10 +5,8 @@ import dev.ambient.controller.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusAddress;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerStatus;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,10 +33,7 @@ public final class LocalGatewayStatus {
     Long gen = g.getMetadata().getGeneration();
     List<Condition> prev = g.getStatus() == null ? null : g.getStatus().getConditions();
     Optional<String> invalid = GatewayStatuses.invalidReason(g);
-    Condition accepted =
-        invalid.isEmpty()
-            ? Conditions.of("Accepted", true, "Accepted", "Waypoint accepted", gen)
-            : Conditions.of("Accepted", false, "Invalid", invalid.get(), gen);
+    Condition accepted = GatewayStatuses.accepted(invalid, gen);
     boolean serving = invalid.isEmpty() && waypoint != null && waypoint.address() != null;
     Condition programmed;
     if (invalid.isPresent()) {
@@ -60,19 +55,13 @@ public final class LocalGatewayStatus {
               waypoint == null ? "Waypoint not started yet" : waypoint.notServingReason(),
               gen);
     }
-    GatewayStatus out = new GatewayStatus();
-    out.setConditions(
-        List.of(
-            Conditions.keepTransitionTime(accepted, prev, now),
-            Conditions.keepTransitionTime(programmed, prev, now)));
-    List<GatewayStatusAddress> addresses = new ArrayList<>();
-    if (serving) {
-      GatewayStatusAddress a = new GatewayStatusAddress();
-      a.setType("IPAddress");
-      a.setValue(waypoint.address());
-      addresses.add(a);
-    }
-    out.setAddresses(addresses);
+    GatewayStatus out =
+        GatewayStatuses.status(
+            accepted,
+            programmed,
+            prev,
+            now,
+            serving ? List.of(waypoint.address()) : List.<String>of());
     // Listener status is left out locally: a waypoint has its one HBONE listener, and Accepted
     // already says when it is missing.
     out.setListeners(List.<ListenerStatus>of());

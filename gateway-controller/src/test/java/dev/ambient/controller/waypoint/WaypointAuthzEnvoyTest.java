@@ -290,22 +290,13 @@ class WaypointAuthzEnvoyTest extends WaypointEnvoyTestBase {
                     List.of(
                         new Clause(
                             List.of(
-                                new Match(
-                                    List.of(),
-                                    List.of(),
+                                Match.principals(
                                     List.of(
                                         new StringMatch.Exact(
                                             f.waypoint
                                                 .identity()
                                                 .uri()
-                                                .substring("spiffe://".length()))),
-                                    List.of(),
-                                    List.of(),
-                                    List.of(),
-                                    List.of(),
-                                    List.of(),
-                                    List.of(),
-                                    List.of())))))),
+                                                .substring("spiffe://".length()))))))))),
             false);
     MeshConfig cfg = f.state.config();
     f.pair.b.apply(

@@ -94,18 +94,7 @@ class L4AuthorizerTest {
   @Test
   void ruleClauseMatchSemantics() {
     Match yes = Match.any();
-    Match no =
-        new Match(
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(1),
-            List.of());
+    Match no = Match.destinationPorts(List.of(1), List.of());
     assertThat(allowedBy(new Rule(List.of()))).as("no clauses matches all").isTrue();
     assertThat(allowedBy(new Rule(List.of(new Clause(List.of()))))).as("empty clause").isFalse();
     assertThat(allowedBy(Rule.never())).isFalse();
