@@ -3,7 +3,10 @@ package dev.ambient.controller.gateway;
 import dev.ambient.api.model.MeshState;
 import dev.ambient.api.spiffe.SpiffeId;
 import dev.ambient.controller.ca.CallerAuthInterceptor;
+import dev.ambient.controller.wasm.EnvoyRejection;
 import dev.ambient.controller.wasm.ModuleSource;
+import dev.ambient.controller.wasm.PluginStatus;
+import dev.ambient.controller.wasm.WasmFilter;
 import dev.ambient.controller.wasm.WasmPlan;
 import dev.ambient.controller.wasm.WasmPluginTranslator;
 import dev.ambient.controller.waypoint.ProtocolPolicy;
@@ -88,7 +91,9 @@ public final class WaypointFleet implements AutoCloseable {
   private boolean pending;
   private WasmSettings wasm = WasmSettings.NONE;
   // This pass's WasmPlugin plan; the publishers' translations read it during the pass.
-  private WasmPlan wasmPlan = WasmPlan.NONE;
+  private volatile WasmPlan wasmPlan = WasmPlan.NONE;
+  private final Map<String, EnvoyRejection> rejections =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private record Running(WaypointGateway gateway, WaypointPublisher publisher) {}
 
@@ -134,23 +139,57 @@ public final class WaypointFleet implements AutoCloseable {
       Inputs inputs,
       WaypointPolicyTranslator.Settings settings,
       ProtocolPolicy protocols) {
-    return new WaypointFleet(
-        new Publishers() {
-          @Override
-          public WaypointPublisher create(
-              WaypointGateway gw, WaypointPublisher.Translation translation) {
-            return WaypointPublisher.forPods(
-                discovery, gw.nodeId(), translation, Clock.systemUTC());
-          }
+    WaypointFleet fleet =
+        new WaypointFleet(
+            new Publishers() {
+              @Override
+              public WaypointPublisher create(
+                  WaypointGateway gw, WaypointPublisher.Translation translation) {
+                return WaypointPublisher.forPods(
+                    discovery, gw.nodeId(), translation, Clock.systemUTC());
+              }
 
-          @Override
-          public void retire(WaypointGateway gw) {
-            discovery.publish(gw.nodeId(), WaypointResources.EMPTY);
+              @Override
+              public void retire(WaypointGateway gw) {
+                discovery.publish(gw.nodeId(), WaypointResources.EMPTY);
+              }
+            },
+            inputs,
+            settings,
+            protocols);
+    discovery.onPluginRejected(fleet::pluginRejected);
+    return fleet;
+  }
+
+  /**
+   * Envoy refused a WasmPlugin ({@code <namespace>.<name>}, as Envoy names it): from the next pass
+   * on, and while the plugin and its module stay the same, it is handled as failed, so the rest of
+   * its waypoints' configuration is accepted again.
+   */
+  public void pluginRejected(String envoyName, String message) {
+    int dot = envoyName.indexOf('.');
+    if (dot <= 0) {
+      return;
+    }
+    String key = envoyName.substring(0, dot) + "/" + envoyName.substring(dot + 1);
+    WasmPlan plan = wasmPlan;
+    String sha = null;
+    for (Map<String, List<WasmFilter>> m : List.of(plan.byWaypoint(), plan.byService())) {
+      for (List<WasmFilter> filters : m.values()) {
+        for (WasmFilter f : filters) {
+          if (f.plugin().equals(key) && !f.failedClosed()) {
+            sha = f.module().sha256();
           }
-        },
-        inputs,
-        settings,
-        protocols);
+        }
+      }
+    }
+    PluginStatus status = plan.statuses().get(key);
+    if (sha == null || status == null) {
+      return; // not running any more
+    }
+    rejections.put(key, new EnvoyRejection(status.generation(), sha, message));
+    log.warn("WasmPlugin {} is handled as failed until it changes: Envoy refused it", key);
+    poke();
   }
 
   /** Runs WasmPlugins from the next pass on. */
@@ -234,9 +273,18 @@ public final class WaypointFleet implements AutoCloseable {
     for (var s : mesh.services()) {
       services.add(s.namespace() + "/" + s.name());
     }
+    Set<String> present = new HashSet<>();
+    plugins.forEach(
+        p -> present.add(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()));
+    rejections.keySet().retainAll(present);
     WasmPlan plan =
         WasmPluginTranslator.translate(
-            plugins, gateways, wasm.modules(), policySettings.clusterDomain(), services::contains);
+            plugins,
+            gateways,
+            wasm.modules(),
+            policySettings.clusterDomain(),
+            services::contains,
+            Map.copyOf(rejections));
     wasm.modules().retainOnly(plan.modulesInUse());
     try {
       wasm.onPlan().accept(plan);

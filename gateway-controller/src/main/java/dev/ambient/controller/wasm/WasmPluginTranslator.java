@@ -61,6 +61,22 @@ public final class WasmPluginTranslator {
       ModuleSource modules,
       String clusterDomain,
       Predicate<String> serviceExists) {
+    return translate(plugins, gateways, modules, clusterDomain, serviceExists, Map.of());
+  }
+
+  /**
+   * As {@link #translate(List, List, ModuleSource, String, Predicate)}; a plugin Envoy refused
+   * ({@code rejected}, by {@code <namespace>/<name>}) is handled as failed for as long as it is the
+   * same plugin and module: left out (FAIL_OPEN) or answered 503 in its place (FAIL_CLOSE), so the
+   * rest of the waypoint's configuration is accepted again and keeps following changes.
+   */
+  public static WasmPlan translate(
+      List<GenericKubernetesResource> plugins,
+      List<WaypointGateway> gateways,
+      ModuleSource modules,
+      String clusterDomain,
+      Predicate<String> serviceExists,
+      Map<String, EnvoyRejection> rejected) {
     Map<String, List<WasmFilter>> byWaypoint = new HashMap<>();
     Map<String, List<WasmFilter>> byService = new HashMap<>();
     Map<String, PluginStatus> statuses = new LinkedHashMap<>();
@@ -68,7 +84,7 @@ public final class WasmPluginTranslator {
     sorted.sort(Comparator.comparing(WasmPluginTranslator::key));
     for (GenericKubernetesResource p : sorted) {
       One one = new One(p, gateways, serviceExists, clusterDomain);
-      one.translate(modules);
+      one.translate(modules, rejected.get(key(p)));
       statuses.put(one.key, one.status());
       if (one.filter == null) {
         continue;
@@ -146,7 +162,7 @@ public final class WasmPluginTranslator {
     }
 
     @SuppressWarnings("unchecked")
-    void translate(ModuleSource modules) {
+    void translate(ModuleSource modules, EnvoyRejection rejection) {
       if (!(rawSpec instanceof Map)) {
         problem("InvalidSpec", "spec: required object");
         return;
@@ -229,6 +245,13 @@ public final class WasmPluginTranslator {
         } else {
           problem(r.reason(), r.message());
         }
+      }
+      if (module != null
+          && rejection != null
+          && java.util.Objects.equals(rejection.generation(), generation)
+          && module.sha256().equals(rejection.sha256())) {
+        problem("RejectedByEnvoy", "Envoy refused to run it: " + rejection.message());
+        module = null;
       }
       if (module != null) {
         filter = new WasmFilter(key, phase, priority, pluginName, failOpen, configuration, module);

@@ -37,9 +37,15 @@ class WaypointFleetWasmTest {
       WasmModule.of(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 42});
 
   private static GenericKubernetesResource plugin(String url) {
+    return plugin(url, 1);
+  }
+
+  private static GenericKubernetesResource plugin(String url, int generation) {
     return YAML.unmarshal(
         "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\n"
-            + "metadata: {namespace: default, name: p, generation: 1}\nspec:\n"
+            + "metadata: {namespace: default, name: p, generation: "
+            + generation
+            + "}\nspec:\n"
             + "  targetRefs: [{kind: Service, name: echo}]\n  failStrategy: FAIL_OPEN\n  url: "
             + url
             + "\n",
@@ -140,6 +146,27 @@ class WaypointFleetWasmTest {
           .as("FAIL_OPEN: left out")
           .noneMatch(n -> n.contains("default/p"));
       assertThat(plans.get(2).statuses().get("default/p").reason()).isEqualTo("FetchFailed");
+
+      // Envoy refuses the good module (a NACK naming the plugin): the plugin is handled as failed
+      // until it changes, so the waypoint's configuration is accepted again without it.
+      plugins.set(List.of(plugin("/good.wasm")));
+      fleet.passNow();
+      assertThat(httpFilters(published.get(published.size() - 1)))
+          .contains("envoy.filters.http.wasm/default/p");
+      fleet.pluginRejected("default.p", "Wasm plugin default.p: failed to start");
+      fleet.passNow();
+      WasmPlan rejected = plans.get(plans.size() - 1);
+      assertThat(rejected.statuses().get("default/p").reason()).isEqualTo("RejectedByEnvoy");
+      assertThat(rejected.statuses().get("default/p").message()).contains("failed to start");
+      assertThat(httpFilters(published.get(published.size() - 1)))
+          .as("FAIL_OPEN: left out while Envoy refuses it")
+          .noneMatch(n -> n.contains("default/p"));
+
+      plugins.set(List.of(plugin("/good.wasm", 2)));
+      fleet.passNow();
+      assertThat(plans.get(plans.size() - 1).statuses().get("default/p").accepted())
+          .as("an edited plugin is tried again")
+          .isTrue();
     } finally {
       fleet.close();
     }

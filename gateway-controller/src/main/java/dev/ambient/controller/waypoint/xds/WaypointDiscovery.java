@@ -15,8 +15,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,7 @@ public final class WaypointDiscovery implements WaypointConfigSink, AutoCloseabl
   private final Map<Long, String> streamCallers = new ConcurrentHashMap<>();
   private final Map<Long, String> streamNodes = new ConcurrentHashMap<>();
   private final Map<String, Sent> sent = new ConcurrentHashMap<>();
+  private final List<BiConsumer<String, String>> pluginRejections = new CopyOnWriteArrayList<>();
   // ACK/NACK bookkeeping and rollbacks run off gRPC's threads, one at a time, in arrival order.
   private final ExecutorService events =
       Executors.newSingleThreadExecutor(
@@ -65,6 +68,14 @@ public final class WaypointDiscovery implements WaypointConfigSink, AutoCloseabl
    * @param callerKey the context key an interceptor sets to the authenticated caller
    * @param access decides which node ids a caller may ask for
    */
+  /**
+   * Told, off gRPC's threads, when Envoy refuses a configuration because of a WasmPlugin: the
+   * plugin as Envoy names it ({@code <namespace>.<name>}) and Envoy's message.
+   */
+  public void onPluginRejected(BiConsumer<String, String> listener) {
+    pluginRejections.add(listener);
+  }
+
   public WaypointDiscovery(Context.Key<String> callerKey, NodeAccess access) {
     this.callerKey = Objects.requireNonNull(callerKey, "callerKey");
     this.access = Objects.requireNonNull(access, "access");
@@ -219,6 +230,15 @@ public final class WaypointDiscovery implements WaypointConfigSink, AutoCloseabl
                 + " rejected its configuration); the last accepted configuration keeps serving",
             node,
             String.join(", ", plugins));
+        for (String plugin : plugins) {
+          for (BiConsumer<String, String> l : pluginRejections) {
+            try {
+              l.accept(plugin, request.getErrorDetail().getMessage());
+            } catch (RuntimeException e) {
+              LOG.warn("a WasmPlugin rejection listener failed: {}", e.toString());
+            }
+          }
+        }
       }
       configs.onNack(node, rejected);
     }
