@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.List;
 
 /**
@@ -13,6 +14,7 @@ import java.util.List;
  * @param gateways Gateway API Gateways (only their metadata is read: a waypoint's {@code
  *     istio.io/waypoint-for} label)
  * @param peerAuthentications Istio PeerAuthentications ({@link PeerAuthentications})
+ * @param endpointSlices EndpointSlices: the endpoints of Services without a selector
  */
 public record ClusterObjects(
     List<Namespace> namespaces,
@@ -20,7 +22,8 @@ public record ClusterObjects(
     List<Service> services,
     List<GenericKubernetesResource> authorizationPolicies,
     List<GenericKubernetesResource> gateways,
-    List<GenericKubernetesResource> peerAuthentications) {
+    List<GenericKubernetesResource> peerAuthentications,
+    List<EndpointSlice> endpointSlices) {
   public ClusterObjects {
     namespaces = List.copyOf(namespaces);
     pods = List.copyOf(pods);
@@ -28,6 +31,25 @@ public record ClusterObjects(
     authorizationPolicies = List.copyOf(authorizationPolicies);
     gateways = List.copyOf(gateways);
     peerAuthentications = List.copyOf(peerAuthentications);
+    endpointSlices = List.copyOf(endpointSlices);
+  }
+
+  /** Without EndpointSlices: Services without a selector have no endpoints. */
+  public ClusterObjects(
+      List<Namespace> namespaces,
+      List<Pod> pods,
+      List<Service> services,
+      List<GenericKubernetesResource> authorizationPolicies,
+      List<GenericKubernetesResource> gateways,
+      List<GenericKubernetesResource> peerAuthentications) {
+    this(
+        namespaces,
+        pods,
+        services,
+        authorizationPolicies,
+        gateways,
+        peerAuthentications,
+        List.of());
   }
 
   /** Without Gateways (a cluster without the Gateway API): every waypoint is for services. */
@@ -36,6 +58,6 @@ public record ClusterObjects(
       List<Pod> pods,
       List<Service> services,
       List<GenericKubernetesResource> authorizationPolicies) {
-    this(namespaces, pods, services, authorizationPolicies, List.of(), List.of());
+    this(namespaces, pods, services, authorizationPolicies, List.of(), List.of(), List.of());
   }
 }

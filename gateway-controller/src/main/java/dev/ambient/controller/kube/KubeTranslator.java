@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,6 +46,9 @@ public final class KubeTranslator {
    * workload}, {@code all} or {@code none}.
    */
   public static final String WAYPOINT_FOR = "istio.io/waypoint-for";
+
+  /** On an EndpointSlice: the Service it holds endpoints of. */
+  public static final String SERVICE_NAME = "kubernetes.io/service-name";
 
   /** Marks the Service of a Gateway (a waypoint's own Service). */
   public static final String GATEWAY_NAME = "gateway.networking.k8s.io/gateway-name";
@@ -108,7 +113,13 @@ public final class KubeTranslator {
     root.put("workloads", workloads(objects.pods(), namespaces, settings, waypointFor));
     root.put(
         "services",
-        services(objects.services(), objects.pods(), namespaces, settings, waypointFor));
+        services(
+            objects.services(),
+            objects.pods(),
+            objects.endpointSlices(),
+            namespaces,
+            settings,
+            waypointFor));
     root.put("authorizationPolicies", policies(objects.authorizationPolicies()));
     return MeshConfigLoader.buildLenient(root, "kubernetes");
   }
@@ -256,6 +267,60 @@ public final class KubeTranslator {
     return out;
   }
 
+  /**
+   * A Service without a selector: its endpoints are what its EndpointSlices (label {@value
+   * #SERVICE_NAME}) list, as far as they are pods of the mesh: an endpoint names its pod by {@code
+   * targetRef} or by the pod's address, and counts unless its {@code ready} condition is false (or
+   * the Service publishes not-ready addresses). Addresses of no pod (outside the cluster) are not
+   * workloads and are left out.
+   */
+  private static List<Object> sliceEndpoints(
+      Service svc, List<EndpointSlice> slices, List<Pod> pods, Settings settings) {
+    String ns = svc.getMetadata().getNamespace();
+    String name = svc.getMetadata().getName();
+    boolean notReadyToo = Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses());
+    Map<String, Pod> byName = new HashMap<>();
+    Map<String, Pod> byIp = new HashMap<>();
+    for (Pod pod : pods) {
+      if (ns.equals(pod.getMetadata().getNamespace()) && running(pod)) {
+        byName.put(pod.getMetadata().getName(), pod);
+        for (Object ip : addresses(pod)) {
+          byIp.put(String.valueOf(ip), pod);
+        }
+      }
+    }
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (EndpointSlice slice : slices) {
+      Map<String, String> labels = slice.getMetadata().getLabels();
+      if (!ns.equals(slice.getMetadata().getNamespace())
+          || labels == null
+          || !name.equals(labels.get(SERVICE_NAME))
+          || slice.getEndpoints() == null) {
+        continue;
+      }
+      for (Endpoint e : slice.getEndpoints()) {
+        if (!notReadyToo
+            && e.getConditions() != null
+            && Boolean.FALSE.equals(e.getConditions().getReady())) {
+          continue;
+        }
+        Pod pod = null;
+        if (e.getTargetRef() != null && "Pod".equals(e.getTargetRef().getKind())) {
+          pod = byName.get(e.getTargetRef().getName());
+        }
+        if (pod == null && e.getAddresses() != null) {
+          for (String a : e.getAddresses()) {
+            pod = pod != null ? pod : byIp.get(a);
+          }
+        }
+        if (pod != null) {
+          out.add(settings.clusterId() + "//Pod/" + ns + "/" + pod.getMetadata().getName());
+        }
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
   /** Ready unless its Ready condition says otherwise. */
   static boolean ready(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
@@ -288,6 +353,7 @@ public final class KubeTranslator {
   private static List<Object> services(
       List<Service> services,
       List<Pod> pods,
+      List<EndpointSlice> slices,
       Map<String, Namespace> namespaces,
       Settings settings,
       Map<String, String> waypointFor) {
@@ -336,11 +402,10 @@ public final class KubeTranslator {
       }
       s.put("ports", ports);
       Map<String, String> selector = spec.getSelector();
-      // Selector-less Services (hand-written EndpointSlices) have no mesh endpoints yet.
       s.put(
           "endpoints",
           selector == null || selector.isEmpty()
-              ? List.of()
+              ? sliceEndpoints(svc, slices, pods, settings)
               : endpoints(svc, selector, pods, settings));
       Object waypoint =
           label(svc, GATEWAY_NAME) != null

@@ -42,6 +42,8 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
   private SharedIndexInformer<GenericKubernetesResource> policies;
   private SharedIndexInformer<GenericKubernetesResource> gateways;
   private SharedIndexInformer<GenericKubernetesResource> peerAuthentications;
+  private SharedIndexInformer<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>
+      endpointSlices;
   private volatile MeshState current = MeshState.EMPTY;
   private long version;
 
@@ -79,7 +81,14 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
     namespaces = client.namespaces().inform(Informers.onAnyChange(onChange));
     pods = client.pods().inAnyNamespace().inform(Informers.onAnyChange(onChange));
     services = client.services().inAnyNamespace().inform(Informers.onAnyChange(onChange));
-    informers.addAll(List.of(namespaces, pods, services));
+    endpointSlices =
+        client
+            .discovery()
+            .v1()
+            .endpointSlices()
+            .inAnyNamespace()
+            .inform(Informers.onAnyChange(onChange));
+    informers.addAll(List.of(namespaces, pods, services, endpointSlices));
     policies =
         informIfServed(
             "authorizationpolicies.security.istio.io",
@@ -137,7 +146,8 @@ public final class KubernetesSnapshotSource implements SnapshotSource {
             services.getStore().list(),
             policies == null ? List.of() : policies.getStore().list(),
             gateways == null ? List.of() : gateways.getStore().list(),
-            peerAuthentications == null ? List.of() : peerAuthentications.getStore().list());
+            peerAuthentications == null ? List.of() : peerAuthentications.getStore().list(),
+            endpointSlices.getStore().list());
     LenientMeshConfig translated;
     try {
       translated = KubeTranslator.translate(objects, settings);

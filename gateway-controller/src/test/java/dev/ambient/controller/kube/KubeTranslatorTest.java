@@ -342,6 +342,78 @@ class KubeTranslatorTest {
         .contains("web-starting");
   }
 
+  @Test
+  void aServiceWithoutSelectorTakesThePodsItsEndpointSlicesList() throws Exception {
+    Service svc =
+        new ServiceBuilder()
+            .withNewMetadata()
+            .withNamespace("mesh")
+            .withName("manual")
+            .endMetadata()
+            .withNewSpec()
+            .withClusterIP("10.96.5.1")
+            .addNewPort()
+            .withPort(80)
+            .endPort()
+            .endSpec()
+            .build();
+    var slice =
+        new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder()
+            .withNewMetadata()
+            .withNamespace("mesh")
+            .withName("manual-1")
+            .addToLabels(KubeTranslator.SERVICE_NAME, "manual")
+            .endMetadata()
+            .withAddressType("IPv4")
+            .addNewEndpoint()
+            .withAddresses("10.244.6.1")
+            .withNewTargetRef()
+            .withKind("Pod")
+            .withName("by-ref")
+            .endTargetRef()
+            .endEndpoint()
+            .addNewEndpoint()
+            .withAddresses("10.244.6.2")
+            .endEndpoint()
+            .addNewEndpoint()
+            .withAddresses("10.244.6.3")
+            .withNewConditions()
+            .withReady(false)
+            .endConditions()
+            .endEndpoint()
+            .addNewEndpoint()
+            .withAddresses("192.0.2.7")
+            .endEndpoint()
+            .build();
+    var other =
+        new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder(slice)
+            .editMetadata()
+            .withName("someone-else")
+            .addToLabels(KubeTranslator.SERVICE_NAME, "other")
+            .endMetadata()
+            .build();
+    var result =
+        KubeTranslator.translate(
+            new ClusterObjects(
+                List.of(namespace("mesh", "ambient")),
+                List.of(
+                    pod("mesh", "by-ref", "10.244.6.1").build(),
+                    pod("mesh", "by-ip", "10.244.6.2").build(),
+                    pod("mesh", "not-ready", "10.244.6.3").build()),
+                List.of(svc),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(slice, other)),
+            KubeTranslator.Settings.DEFAULT);
+    assertThat(result.problems()).isEmpty();
+    MeshState state = MeshState.of(result.config(), 1);
+    assertThat(state.endpoints(state.services().get(0)))
+        .as("by targetRef and by address; not the unready one, nor an address outside the mesh")
+        .extracting(Workload::name)
+        .containsExactlyInAnyOrder("by-ref", "by-ip");
+  }
+
   private static GenericKubernetesResource gateway(String ns, String name, String waypointFor) {
     var b =
         new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
