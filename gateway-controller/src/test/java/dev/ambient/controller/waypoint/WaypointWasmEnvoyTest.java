@@ -189,6 +189,41 @@ class WaypointWasmEnvoyTest extends WaypointEnvoyTestBase {
   }
 
   @Test
+  void aPluginEnvoyRefusesIsHandledAsFailedAndTheNextConfigurationIsAccepted() throws Exception {
+    // What the fleet does with the NACK: the plugin, as Envoy names it, becomes a rejection that
+    // the next translation honours (FAIL_OPEN here: left out).
+    java.util.Map<String, dev.ambient.controller.wasm.EnvoyRejection> rejected =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    f.xds.onPluginRejected(
+        (plugin, message) ->
+            rejected.put(
+                plugin.replaceFirst("\\.", "/"),
+                new dev.ambient.controller.wasm.EnvoyRejection(1L, sha, message)));
+    f.publishAndWait(f.resources(f.model()));
+    GenericKubernetesResource broken =
+        plugin(
+            "broken",
+            "  targetRefs: [{kind: Service, name: echo}]\n  url: "
+                + authz
+                + "\n  failStrategy: FAIL_OPEN\n  pluginConfig: {policies: [{name: x, namespace:"
+                + " default, spec: {action: CUSTOM}}]}\n");
+    f.xds.publish(f.node, f.resources(model(plan(broken))));
+    WaypointFixture.await(() -> rejected.containsKey("default/broken"), "the rejection");
+
+    WasmPlan next =
+        WasmPluginTranslator.translate(
+            List.of(broken),
+            List.of(GATEWAY),
+            modules,
+            "cluster.local",
+            s -> s.equals("default/echo") || s.equals("default/bad"),
+            rejected);
+    assertThat(next.statuses().get("default/broken").reason()).isEqualTo("RejectedByEnvoy");
+    f.publishAndWait(f.resources(model(next)));
+    assertThat(Http1.get(f.connect(f.vip, 80), "echo", "/admin").status()).isEqualTo(200);
+  }
+
+  @Test
   void aModuleThatTrapsAtStartIsANackAttributedToThePlugin() throws Exception {
     Path trap = Files.write(tmp.resolve("trap.wasm"), trapAtStart());
     f.publishAndWait(f.resources(f.model()));

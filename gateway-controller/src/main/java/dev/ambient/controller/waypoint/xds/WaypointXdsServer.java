@@ -87,6 +87,13 @@ public final class WaypointXdsServer implements WaypointConfigSink, AutoCloseabl
     return discovery.publish(node, resources);
   }
 
+  /**
+   * Told when Envoy refuses a configuration because of a WasmPlugin ({@link WaypointDiscovery}).
+   */
+  public void onPluginRejected(java.util.function.BiConsumer<String, String> listener) {
+    discovery.onPluginRejected(listener);
+  }
+
   /** The version being served to the node (after a rollback, the re-served accepted one). */
   public String currentVersion(String node) {
     return discovery.currentVersion(node);
