@@ -84,3 +84,24 @@ def replace_section(path, suite, new):
         text = text.rstrip("\n") + ("\n\n" if text else "") + new
     with open(path, "w") as f:
         f.write(text)
+
+
+def closing(failures, samples_file, end):
+    """The last lines of a suite's section: the failed measurements (if any), where the raw samples
+    are, and the end marker."""
+    out = []
+    if failures:
+        out += ["", "### Measurements that failed (left out above)", ""] + [f"- {l}" for l in failures]
+    return out + ["", f"Raw samples: `{samples_file}`.", end]
+
+
+def section_report(argv, suite, section):
+    """The main of a report that owns one section: argv = samples.jsonl RESULTS.md "<header>"
+    [failures.txt]; section(header, medians, samples, failures) renders it (markers included). The
+    section replaces the suite's previous one in RESULTS.md and goes to stdout as well."""
+    raw, md, header = argv[1], argv[2], argv[3]
+    failures = read_failures(argv)
+    medians, samples = load(raw)
+    new = section(header, medians, samples, failures)
+    replace_section(md, suite, new)
+    print(new)

@@ -94,19 +94,12 @@ def section(header, medians, samples, failures):
     for s, rate, what, added in verdict:
         ok = "MET" if added < TARGET_US else "NOT MET"
         out.append(f"- {s} @ {rate}, {what}: +{added:.1f} µs → **{ok}**")
-    if failures:
-        out += ["", "### Measurements that failed (left out above)", ""] + [f"- {l}" for l in failures]
-    out += ["", "Raw samples: `bench/wasm-samples.jsonl`.", END]
+    out += benchlib.closing(failures, "bench/wasm-samples.jsonl", END)
     return "\n".join(out) + "\n"
 
 
 def main():
-    raw, md, header = sys.argv[1], sys.argv[2], sys.argv[3]
-    failures = benchlib.read_failures(sys.argv)
-    medians, samples = benchlib.load(raw)
-    new = section(header, medians, samples, failures)
-    benchlib.replace_section(md, SUITE, new)
-    print(new)
+    benchlib.section_report(sys.argv, SUITE, section)
 
 
 if __name__ == "__main__":

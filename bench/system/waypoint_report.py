@@ -132,19 +132,12 @@ def section(header, medians, samples, failures):
     if short:
         out += ["", "Load points where some system fell more than 3% short of the asked rate (its "
                 "latency there is queueing, not the path): " + ", ".join(sorted(set(short))) + "."]
-    if failures:
-        out += ["", "### Measurements that failed (left out above)", ""] + [f"- {l}" for l in failures]
-    out += ["", "Raw samples: `bench/waypoint-samples.jsonl`.", END]
+    out += benchlib.closing(failures, "bench/waypoint-samples.jsonl", END)
     return "\n".join(out) + "\n"
 
 
 def main():
-    raw, md, header = sys.argv[1], sys.argv[2], sys.argv[3]
-    failures = benchlib.read_failures(sys.argv)
-    medians, samples = benchlib.load(raw)
-    new = section(header, medians, samples, failures)
-    benchlib.replace_section(md, SUITE, new)
-    print(new)
+    benchlib.section_report(sys.argv, SUITE, section)
 
 
 if __name__ == "__main__":
