@@ -6,25 +6,12 @@ Input: a JSON-lines file, one sample per line:
 Systems: direct, tcp_relay, mtls_relay, ztunnel. Metrics ending in _gbps, _per_s are "higher is
 better"; latency (_ms), cpu and memory metrics are "lower is better".
 """
-import json
-import statistics
 import sys
-from collections import defaultdict
+
+import benchlib
 
 REFERENCES = ["direct", "tcp_relay", "mtls_relay"]
 HIGHER_IS_BETTER = ("_gbps", "_per_s")
-
-
-def load(path):
-    samples = defaultdict(list)
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            s = json.loads(line)
-            samples[(s["system"], s["metric"])].append(float(s["value"]))
-    return {k: statistics.median(v) for k, v in samples.items()}, samples
 
 
 def added_latency(medians):
@@ -58,43 +45,19 @@ def ratios(medians):
 
 def table(medians, samples):
     systems = ["direct", "tcp_relay", "mtls_relay", "ztunnel"]
-    metrics = sorted({m for (_, m) in medians})
-    rows = ["| metric | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
-    for m in metrics:
-        cells = []
-        for s in systems:
-            v = medians.get((s, m))
-            n = len(samples.get((s, m), []))
-            cells.append("" if v is None else f"{v:.3f}" + (f" (n={n})" if n > 1 else ""))
-        rows.append(f"| {m} | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+    return "\n".join(benchlib.table(systems, medians, samples, lambda m, v: f"{v:.3f}"))
 
 
 def main():
     raw, out_md, header = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""
-    failures = []
-    if len(sys.argv) > 4:
-        try:
-            with open(sys.argv[4]) as f:
-                failures = [l.strip() for l in f if l.strip()]
-        except FileNotFoundError:
-            pass
-    medians, samples = load(raw)
+    failures = benchlib.read_failures(sys.argv)
+    medians, samples = benchlib.load(raw)
     medians.update(added_latency(medians))
     lines = ratios(medians)
     for l in lines:
         print(l)
     # Keep the sections other suites own (the Wasm and waypoint suites', between their markers).
-    kept = ""
-    try:
-        with open(out_md) as f:
-            text = f.read()
-        for suite in ("wasm-suite", "waypoint-suite"):
-            begin, end = f"<!-- {suite}:begin -->", f"<!-- {suite}:end -->"
-            if begin in text and end in text:
-                kept += ("\n" if kept else "") + text[text.index(begin): text.index(end)] + end + "\n"
-    except FileNotFoundError:
-        pass
+    kept = benchlib.owned_sections(benchlib.read_text(out_md))
     with open(out_md, "w") as f:
         f.write("# ztunnel whole-system benchmark results\n\n")
         f.write(header + "\n\n")

@@ -15,12 +15,12 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-QUICK=0
-[[ "${1:-}" == "--quick" ]] && QUICK=1
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+parse_quick "$@"
 
-BIN="$(bash "$HERE/tools.sh" | tail -1)"
-FORTIO="$BIN/fortio"
-ENVOY="$(bash "$ROOT/tools/envoy.sh" | tail -1)"
+load_tools
+ENVOY="$(envoy_path)"
 WASM_DIR="$ROOT/wasm-filters/target/wasm"
 echo "==> building the Wasm modules" >&2
 (cd "$ROOT" && ./mvnw -q -B -pl wasm-filters -am process-classes >&2)
@@ -28,32 +28,19 @@ echo "==> building the Wasm modules" >&2
 if [[ $QUICK -eq 1 ]]; then RUNS=2; SECS=5; RATES="1000"; else RUNS=5; SECS=10; RATES="1000 2000"; fi
 CONNS=4
 SYSTEMS="none rbac wasm_noop authz telemetry"
-CPUS=$(nproc)
-PROXY_CPU=0; LOAD_CPU=$((CPUS > 1 ? 1 : 0))
-WORK="$(mktemp -d /tmp/ambient-wasm-bench.XXXXXX)"
-RAW="$WORK/samples.jsonl"
-PIDS=()
+pin_cpus
+start_work /tmp/ambient-wasm-bench
 ENVOY_PID=""
+SAMPLE_COLS="%-10s %-30s"
 
 cleanup() {
   set +e
-  [[ -n "$ENVOY_PID" ]] && kill "$ENVOY_PID" 2>/dev/null
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 0.5
-  [[ -n "$ENVOY_PID" ]] && kill -9 "$ENVOY_PID" 2>/dev/null
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"
+  stop_pids 0.5 ${ENVOY_PID:+"$ENVOY_PID"}
+  remove_work
 }
 trap cleanup EXIT INT TERM
 
-log() { echo "==> $*" >&2; }
-sample() { # system metric value run
-  printf '{"system":"%s","metric":"%s","value":%s,"run":%s}\n' "$1" "$2" "$3" "$4" >>"$RAW"
-  printf '    %-10s %-30s %s\n' "$1" "$2" "$3" >&2
-}
-failed() { printf '    %-10s %-30s FAILED (%s)\n' "$1" "$2" "$3" >&2; echo "$1 $2 $3" >>"$WORK/failures.txt"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 now_ms() { date +%s%3N; }
 
 BACKEND_PORT=$(free_port)
@@ -109,36 +96,24 @@ check_policy() { # system
   esac || { failed "$1" policy_check "allowed=$allowed denied=$denied other=$other"; return 1; }
 }
 
-HZ=$(getconf CLK_TCK)
-read -r -a SYSTEM_LIST <<<"$SYSTEMS"
 for run in $(seq 1 $RUNS); do
-  # Rotate the order each run, so no system always runs first (or right after a given other).
-  ORDER=()
-  for i in "${!SYSTEM_LIST[@]}"; do ORDER+=("${SYSTEM_LIST[$(((i + run - 1) % ${#SYSTEM_LIST[@]}))]}"); done
-  for system in "${ORDER[@]}"; do
+  # shellcheck disable=SC2086
+  for system in $(rotated $run $SYSTEMS); do
     log "run $run/$RUNS: $system"
     if ! start_envoy "$system" "$run"; then failed "$system" start "envoy did not start"; continue; fi
     if check_policy "$system"; then
       # Warm-up, not measured: V8 tiers up the module's hot functions.
       taskset -c $LOAD_CPU "$FORTIO" load -quiet -qps 1000 -c $CONNS -t 2s "http://127.0.0.1:$PORT/api/items" >/dev/null 2>&1 || true
       for rate in $RATES; do
-        rm -f "$WORK/lat.json"
-        t0=$(ticks "$ENVOY_PID")
-        taskset -c $LOAD_CPU "$FORTIO" load -quiet -r 0.00001 -qps "$rate" -c $CONNS -t "${SECS}s" \
-          -json "$WORK/lat.json" "http://127.0.0.1:$PORT/api/items" >/dev/null 2>&1 || true
-        t1=$(ticks "$ENVOY_PID")
+        t0=$(proc_ticks "$ENVOY_PID")
+        fortio_fixed_rate "$rate" $CONNS "http://127.0.0.1:$PORT/api/items"
+        t1=$(proc_ticks "$ENVOY_PID")
         if [[ ! -s "$WORK/lat.json" ]]; then failed "$system" "latency_${rate}rps" "fortio gave no result"; continue; fi
-        read -r p50 p90 p99 qps ok <<<"$(python3 - "$WORK/lat.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-p = {x["Percentile"]: x["Value"] for x in d["DurationHistogram"]["Percentiles"]}
-print(p[50] * 1e6, p[90] * 1e6, p[99] * 1e6, d["ActualQPS"], d.get("RetCodes", {}).get("200", 0))
-PY
-)"
+        read -r p50 p90 p99 qps _ _ <<<"$(fortio_summary "$WORK/lat.json" 1e6)"
         sample "$system" "latency_p50_us_${rate}rps" "$p50" "$run"
         sample "$system" "latency_p90_us_${rate}rps" "$p90" "$run"
         sample "$system" "latency_p99_us_${rate}rps" "$p99" "$run"
-        sample "$system" "cpu_cores_per_1000rps_at_${rate}rps" "$(python3 -c "print(($t1-$t0)/$HZ/$SECS/($qps/1000))")" "$run"
+        sample "$system" "cpu_cores_per_1000rps_at_${rate}rps" "$(cores_per_1000rps "$t0" "$t1" "$qps")" "$run"
         sample "$system" "achieved_rps_at_${rate}rps" "$qps" "$run"
       done
       if [[ $system == telemetry ]]; then
@@ -153,8 +128,8 @@ done
 
 MODE=""
 [[ $QUICK -eq 1 ]] && MODE=" (--quick)"
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-HEADER="Machine: $CPUS cores shared with other work (load average at the end: $LOADAVG), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); Envoy $("$ENVOY" --version | awk 'NF {print $NF}'). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s per rate$MODE, $CONNS connections, Envoy --concurrency 1 on CPU $PROXY_CPU, fortio client and server on CPU $LOAD_CPU."
+LOADAVG=$(load_average)
+HEADER="Machine: $CPUS cores shared with other work (load average at the end: $LOADAVG), $(cpu_model); kernel $(uname -r); Envoy $(envoy_version "$ENVOY"). Date: $(utc_now). Runs: $RUNS x ${SECS}s per rate$MODE, $CONNS connections, Envoy --concurrency 1 on CPU $PROXY_CPU, fortio client and server on CPU $LOAD_CPU."
 python3 "$HERE/wasm_report.py" "$RAW" "$ROOT/bench/RESULTS.md" "$HEADER" "$WORK/failures.txt"
 cp "$RAW" "$ROOT/bench/wasm-samples.jsonl"
 log "results: bench/RESULTS.md (section 'Wasm filters in Envoy'), raw samples: bench/wasm-samples.jsonl"

@@ -5,25 +5,14 @@ Input: JSON lines {"system", "metric", "value", "run"}; systems none, rbac, auth
 The section sits between two HTML comments, so the rest of RESULTS.md (the ztunnel suite's
 results) is kept, and a later run replaces only this section.
 """
-import json
-import statistics
 import sys
-from collections import defaultdict
 
-BEGIN = "<!-- wasm-suite:begin -->"
-END = "<!-- wasm-suite:end -->"
+import benchlib
+
+SUITE = "wasm-suite"
+BEGIN, END = benchlib.markers(SUITE)
 SYSTEMS = ["none", "rbac", "wasm_noop", "authz", "telemetry"]
 TARGET_US = 80.0  # the published overhead of Istio's Wasm telemetry (istio#27636), per request
-
-
-def load(path):
-    samples = defaultdict(list)
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                s = json.loads(line)
-                samples[(s["system"], s["metric"])].append(float(s["value"]))
-    return {k: statistics.median(v) for k, v in samples.items()}, samples
 
 
 def fmt(v):
@@ -35,15 +24,8 @@ def section(header, medians, samples, failures):
     out = [BEGIN, "## Wasm filters in Envoy (`./mesh bench wasm`)", "", header, "",
            "Medians of the runs (n = samples per cell). Latency in µs (fortio, client side, "
            "includes the backend), CPU in Envoy cores per 1000 rps, start-up = Envoy start to "
-           "/ready (listeners up, Wasm VMs started), sizes in bytes.", "",
-           "| metric | " + " | ".join(SYSTEMS) + " |", "|---|" + "---|" * len(SYSTEMS)]
-    for m in metrics:
-        cells = []
-        for s in SYSTEMS:
-            v = medians.get((s, m))
-            n = len(samples.get((s, m), []))
-            cells.append("" if v is None else fmt(v) + (f" (n={n})" if n > 1 else ""))
-        out.append(f"| {m} | " + " | ".join(cells) + " |")
+           "/ready (listeners up, Wasm VMs started), sizes in bytes.", ""]
+    out += benchlib.table(SYSTEMS, medians, samples, lambda m, v: fmt(v))
 
     out += ["", "### Added cost per request (vs no filter) and ratios", "",
             "| metric | rbac | wasm_noop | authz | telemetry | authz / rbac |", "|---|---|---|---|---|---|"]
@@ -112,35 +94,12 @@ def section(header, medians, samples, failures):
     for s, rate, what, added in verdict:
         ok = "MET" if added < TARGET_US else "NOT MET"
         out.append(f"- {s} @ {rate}, {what}: +{added:.1f} µs → **{ok}**")
-    if failures:
-        out += ["", "### Measurements that failed (left out above)", ""] + [f"- {l}" for l in failures]
-    out += ["", "Raw samples: `bench/wasm-samples.jsonl`.", END]
+    out += benchlib.closing(failures, "bench/wasm-samples.jsonl", END)
     return "\n".join(out) + "\n"
 
 
 def main():
-    raw, md, header = sys.argv[1], sys.argv[2], sys.argv[3]
-    failures = []
-    if len(sys.argv) > 4:
-        try:
-            with open(sys.argv[4]) as f:
-                failures = [l.strip() for l in f if l.strip()]
-        except FileNotFoundError:
-            pass
-    medians, samples = load(raw)
-    new = section(header, medians, samples, failures)
-    try:
-        with open(md) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + new + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + new
-    with open(md, "w") as f:
-        f.write(text)
-    print(new)
+    benchlib.section_report(sys.argv, SUITE, section)
 
 
 if __name__ == "__main__":

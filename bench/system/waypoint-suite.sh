@@ -19,17 +19,14 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 MESH="$ROOT/mesh"
-QUICK=0
-[[ "${1:-}" == "--quick" ]] && QUICK=1
-if [[ $(id -u) -ne 0 ]]; then
-  echo "bench waypoint: needs root (network namespaces, iptables)" >&2
-  exit 1
-fi
+parse_quick "$@"
+require_root waypoint
 
-BIN="$(bash "$HERE/tools.sh" | tail -1)"
-FORTIO="$BIN/fortio"
-ENVOY="$(bash "$ROOT/tools/envoy.sh" | tail -1)"
+load_tools
+ENVOY="$(envoy_path)"
 echo "==> building mesh.jar and the bench rig" >&2
 (cd "$ROOT" && ./mvnw -q -B -DskipTests -pl gateway-controller,bench -am package >&2)
 # mesh.jar was just built from these sources; files the build generated meanwhile must not make
@@ -43,45 +40,22 @@ else
   RUNS=3; SECS=10; RATES="1000 5000"; CONNS="4 64"; WARM=30
 fi
 SYSTEMS="direct ztunnel waypoint envoy_hop"
-CPUS=$(nproc)
-PROXY_CPU=0; LOAD_CPU=$((CPUS > 1 ? 1 : 0))
-PREFIX="bw$(printf '%04x' $((RANDOM % 65536)))"
-WORK="$(mktemp -d /tmp/ambient-wpbench.XXXXXX)"
-RAW="$WORK/samples.jsonl"
-PIDS=()
+pin_cpus
+PREFIX="$(random_prefix bw)"
+start_work /tmp/ambient-wpbench
+SAMPLE_COLS="%-10s %-44s"
 CA_PORT=15413
 NODE_A_ADMIN=127.0.0.83
 NODE_B_ADMIN=127.0.0.84
 VIP=10.96.0.10
 export MESH_JAVA_OPTS="${MESH_JAVA_OPTS:--Xms32m -Xmx256m -XX:+UseSerialGC}"
 
-cleanup() {
-  set +e
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 1
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  # Also kills whatever still runs inside the namespaces (the rig's Envoy).
-  "$MESH" netns down --prefix "$PREFIX" >/dev/null 2>&1
-  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+trap cleanup_netns_suite EXIT INT TERM
 
-log() { echo "==> $*" >&2; }
-sample() { # system metric value run
-  printf '{"system":"%s","metric":"%s","value":%s,"run":%s}\n' "$1" "$2" "$3" "$4" >>"$RAW"
-  printf '    %-10s %-44s %s\n' "$1" "$2" "$3" >&2
-}
-failed() { printf '    %-10s %-44s FAILED (%s)\n' "$1" "$2" "$3" >&2; echo "$1 $2 $3" >>"$WORK/failures.txt"; }
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-bg() { "$@" >>"$WORK/bg.log" 2>&1 & PIDS+=($!); }
-
-LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+LOADAVG_START=$(load_average)
 log "topology: prefix $PREFIX, work dir $WORK (load average $LOADAVG_START)"
 "$MESH" netns up --prefix "$PREFIX" --node a:10.71.1.0/24 --node b:10.71.2.0/24 --node c:10.71.3.0/24 \
   --pod a:client --pod a:plain --pod b:server --pod b:backend --pod c:waypoint --pod c:hop >"$WORK/topology.txt"
-ns_of() { awk -v n="$1" '$1=="pod" && $2==n {print $4}' "$WORK/topology.txt"; }
-ip_of() { awk -v n="$1" '$1=="pod" && $2==n {print $6}' "$WORK/topology.txt"; }
-path_of() { awk -v n="$1" '$1=="pod" && $2==n {gsub(/[()]/,"",$NF); print $NF}' "$WORK/topology.txt"; }
 CLIENT_NS=$(ns_of client); PLAIN_NS=$(ns_of plain); SERVER_NS=$(ns_of server); BACKEND_NS=$(ns_of backend)
 WP_NS=$(ns_of waypoint); HOP_NS=$(ns_of hop)
 SERVER_IP=$(ip_of server); BACKEND_IP=$(ip_of backend); WP_IP=$(ip_of waypoint); HOP_IP=$(ip_of hop)
@@ -154,34 +128,7 @@ spec:
       requestHeaderModifier: {set: [{name: x-mesh-route, value: bench}]}
     backendRefs: [{name: echo, port: 80}]
 YAML
-for node in node-a node-b; do
-  "$MESH" ca token --state-dir "$WORK/ca" --node "$node" --out "$WORK/$node.token" >/dev/null
-done
-bg taskset -c $PROXY_CPU "$MESH" ca serve --state-dir "$WORK/ca" --config "$WORK/mesh.yaml" --listen 127.0.0.1:$CA_PORT
-for _ in $(seq 1 150); do
-  [[ -f "$WORK/ca/trust-bundle.pem" ]] && (exec 3<>/dev/tcp/127.0.0.1/$CA_PORT) 2>/dev/null && break
-  sleep 0.2
-done
-declare -A ZT_PID
-for spec in "node-a:$NODE_A_ADMIN" "node-b:$NODE_B_ADMIN"; do
-  node=${spec%%:*}; admin=${spec##*:}
-  taskset -c $PROXY_CPU "$MESH" ztunnel --config "$WORK/mesh.yaml" --node "$node" \
-    --ca-address 127.0.0.1:$CA_PORT --ca-root "$WORK/ca/trust-bundle.pem" --ca-token-file "$WORK/$node.token" \
-    --node-ip "$admin" --inpod-socket "$WORK/$node.sock" >"$WORK/$node.log" 2>&1 &
-  PIDS+=($!); ZT_PID[$node]=$!
-done
-for spec in "node-a:$NODE_A_ADMIN" "node-b:$NODE_B_ADMIN"; do
-  node=${spec%%:*}; admin=${spec##*:}
-  for _ in $(seq 1 150); do
-    curl -sf "http://$admin:15021/healthz/ready" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -sf "http://$admin:15021/healthz/ready" >/dev/null || { tail -30 "$WORK/$node.log" >&2; exit 1; }
-done
-"$MESH" cni add --netns "$(path_of client)" --pod default/client --config "$WORK/mesh.yaml" --node node-a \
-  --socket "$WORK/node-a.sock" --state-dir "$WORK/cni-a" >&2
-"$MESH" cni add --netns "$(path_of server)" --pod default/server --config "$WORK/mesh.yaml" --node node-b \
-  --socket "$WORK/node-b.sock" --state-dir "$WORK/cni-b" >&2
+start_ztunnel_pair
 
 log "waypoint: the controller's waypoint ADS + Envoy 1.40 in pod waypoint (node c), CPU $PROXY_CPU"
 # The rig runs inside the waypoint's namespace, so Envoy does too and its ADS stays on that
@@ -228,15 +175,6 @@ proxy_pids() {
     envoy_hop) echo "$HOP_PID" ;;
   esac
 }
-ticks() { # utime+stime of these processes (all their threads); "$MESH ztunnel" execs java
-  local t=0
-  for p in "$@"; do
-    for jp in $(pgrep -P "$p") "$p"; do
-      [[ -r /proc/$jp/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$jp/stat")))
-    done
-  done
-  echo $t
-}
 
 log "checks: every path answers 200, and the waypoint path carries the HTTPRoute's header"
 for system in $SYSTEMS; do
@@ -268,12 +206,9 @@ done
 wp_requests() { in_ns "$WP_NS" curl -s "http://$WP_ADMIN/stats?filter=downstream_rq_completed" | awk -F': ' '/^http\..*downstream_rq_completed/ {s += $2} END {print s + 0}'; }
 WP_REQ0=$(wp_requests)
 
-HZ=$(getconf CLK_TCK)
-read -r -a SYSTEM_LIST <<<"$SYSTEMS"
 for run in $(seq 1 $RUNS); do
-  ORDER=() # rotate each run, so no system always runs first or right after a given other
-  for i in "${!SYSTEM_LIST[@]}"; do ORDER+=("${SYSTEM_LIST[$(((i + run - 1) % ${#SYSTEM_LIST[@]}))]}"); done
-  for system in "${ORDER[@]}"; do
+  # shellcheck disable=SC2086
+  for system in $(rotated $run $SYSTEMS); do
     read -r ns url <<<"$(target $system)"
     log "run $run/$RUNS: $system ($url)"
     for rate in $RATES; do
@@ -281,31 +216,22 @@ for run in $(seq 1 $RUNS); do
         key="${rate}rps_${c}c"
         pids="$(proxy_pids $system)"
         # shellcheck disable=SC2086
-        t0=$(ticks $pids); [[ $system == waypoint ]] && e0=$(ticks "$WP_ENVOY_PID")
-        rm -f "$WORK/lat.json"
-        in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -r 0.00001 -qps "$rate" -c "$c" -t "${SECS}s" \
-          -json "$WORK/lat.json" "$url" >/dev/null 2>&1 || true
+        t0=$(proc_ticks $pids); [[ $system == waypoint ]] && e0=$(proc_ticks "$WP_ENVOY_PID")
+        fortio_fixed_rate "$rate" "$c" "$url" "$ns"
         # shellcheck disable=SC2086
-        t1=$(ticks $pids); [[ $system == waypoint ]] && e1=$(ticks "$WP_ENVOY_PID")
+        t1=$(proc_ticks $pids); [[ $system == waypoint ]] && e1=$(proc_ticks "$WP_ENVOY_PID")
         if [[ ! -s "$WORK/lat.json" ]]; then failed $system "latency_$key" "fortio gave no result"; continue; fi
-        read -r p50 p90 p99 qps ok total <<<"$(python3 - "$WORK/lat.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-p = {x["Percentile"]: x["Value"] for x in d["DurationHistogram"]["Percentiles"]}
-codes = d.get("RetCodes", {})
-print(p[50] * 1000, p[90] * 1000, p[99] * 1000, d["ActualQPS"], codes.get("200", 0), sum(codes.values()))
-PY
-)"
+        read -r p50 p90 p99 qps ok total <<<"$(fortio_summary "$WORK/lat.json" 1000)"
         if [[ $ok != "$total" || $total == 0 ]]; then failed $system "latency_$key" "$((total - ok)) of $total requests not 200"; continue; fi
         sample $system "latency_p50_ms_$key" "$p50" $run
         sample $system "latency_p90_ms_$key" "$p90" $run
         sample $system "latency_p99_ms_$key" "$p99" $run
         sample $system "achieved_rps_$key" "$qps" $run
         if [[ -n $pids ]]; then
-          sample $system "cpu_cores_per_1000rps_$key" "$(python3 -c "print(($t1-$t0)/$HZ/$SECS/($qps/1000))")" $run
+          sample $system "cpu_cores_per_1000rps_$key" "$(cores_per_1000rps "$t0" "$t1" "$qps")" $run
         fi
         if [[ $system == waypoint ]]; then
-          sample $system "cpu_envoy_only_cores_per_1000rps_$key" "$(python3 -c "print(($e1-$e0)/$HZ/$SECS/($qps/1000))")" $run
+          sample $system "cpu_envoy_only_cores_per_1000rps_$key" "$(cores_per_1000rps "$e0" "$e1" "$qps")" $run
         fi
       done
     done
@@ -313,16 +239,9 @@ PY
 done
 sample waypoint waypoint_envoy_requests_measured "$(($(wp_requests) - WP_REQ0))" 1
 
-MODE=""
-OUT="$ROOT/bench/RESULTS.md"
-if [[ $QUICK -eq 1 ]]; then
-  MODE=" (--quick)"
-  OUT="$WORK/RESULTS-quick.md"
-  KEEP_WORK=1
-  [[ -f "$ROOT/bench/RESULTS.md" ]] && cp "$ROOT/bench/RESULTS.md" "$OUT"
-fi
-LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
-HEADER="Machine: $CPUS cores shared with other work (load average at the start: $LOADAVG_START, at the end: $LOADAVG), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); $(java -version 2>&1 | head -1); Envoy $("$ENVOY" --version | awk 'NF {print $NF}'). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s per rate and connection count$MODE, systems alternating (order rotated each run). Proxies (ztunnels, Envoys) on CPU $PROXY_CPU, fortio client and server on CPU $LOAD_CPU."
+results_target copy
+LOADAVG=$(load_average)
+HEADER="Machine: $CPUS cores shared with other work (load average at the start: $LOADAVG_START, at the end: $LOADAVG), $(cpu_model); kernel $(uname -r); $(java_version); Envoy $(envoy_version "$ENVOY"). Date: $(utc_now). Runs: $RUNS x ${SECS}s per rate and connection count$MODE, systems alternating (order rotated each run). Proxies (ztunnels, Envoys) on CPU $PROXY_CPU, fortio client and server on CPU $LOAD_CPU."
 python3 "$HERE/waypoint_report.py" "$RAW" "$OUT" "$HEADER" "$WORK/failures.txt"
 [[ $QUICK -eq 1 ]] || cp "$RAW" "$ROOT/bench/waypoint-samples.jsonl"
 log "results: $OUT (section 'The waypoint hop')"

@@ -8,26 +8,15 @@ its Envoy alone). The section sits between two HTML comments, so the rest of RES
 and a later run replaces only this section.
 Usage: waypoint_report.py samples.jsonl RESULTS.md "<header>" [failures.txt]
 """
-import json
 import re
-import statistics
 import sys
-from collections import defaultdict
 
-BEGIN = "<!-- waypoint-suite:begin -->"
-END = "<!-- waypoint-suite:end -->"
+import benchlib
+
+SUITE = "waypoint-suite"
+BEGIN, END = benchlib.markers(SUITE)
 SYSTEMS = ["direct", "ztunnel", "waypoint", "envoy_hop"]
 KEY = re.compile(r"_(\d+rps_\d+c)$")
-
-
-def load(path):
-    samples = defaultdict(list)
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                s = json.loads(line)
-                samples[(s["system"], s["metric"])].append(float(s["value"]))
-    return {k: statistics.median(v) for k, v in samples.items()}, samples
 
 
 def fmt(v, digits=3):
@@ -98,16 +87,10 @@ def section(header, medians, samples, failures):
            "Medians of the runs (n = samples per cell). Latency in ms (client side, server "
            "included); CPU in cores per 1000 rps of the proxies on the path, from /proc utime+stime "
            "over the measured window: `ztunnel` = both ztunnel JVMs, `waypoint` = both ztunnels + "
-           "the waypoint Envoy (`cpu_envoy_only` = that Envoy alone), `envoy_hop` = its Envoy.", "",
-           "| metric | " + " | ".join(SYSTEMS) + " |", "|---|" + "---|" * len(SYSTEMS)]
-    for m in sorted({m for (_, m) in medians}):
-        cells = []
-        for s in SYSTEMS:
-            v = get((s, m))
-            n = len(samples.get((s, m), []))
-            cells.append("" if v is None else fmt(v, 0 if m.startswith("achieved") or "requests" in m else 3)
-                         + (f" (n={n})" if n > 1 else ""))
-        out.append(f"| {m} | " + " | ".join(cells) + " |")
+           "the waypoint Envoy (`cpu_envoy_only` = that Envoy alone), `envoy_hop` = its Envoy.", ""]
+    # Request counts and achieved rates are whole numbers; the rest ms or cores.
+    out += benchlib.table(SYSTEMS, medians, samples,
+                          lambda m, v: fmt(v, 0 if m.startswith("achieved") or "requests" in m else 3))
 
     out += ["", "### Added latency (vs `direct`) and ratios", "",
             "`hop` = waypoint − ztunnel: what the waypoint adds on top of the ztunnel path. "
@@ -149,35 +132,12 @@ def section(header, medians, samples, failures):
     if short:
         out += ["", "Load points where some system fell more than 3% short of the asked rate (its "
                 "latency there is queueing, not the path): " + ", ".join(sorted(set(short))) + "."]
-    if failures:
-        out += ["", "### Measurements that failed (left out above)", ""] + [f"- {l}" for l in failures]
-    out += ["", "Raw samples: `bench/waypoint-samples.jsonl`.", END]
+    out += benchlib.closing(failures, "bench/waypoint-samples.jsonl", END)
     return "\n".join(out) + "\n"
 
 
 def main():
-    raw, md, header = sys.argv[1], sys.argv[2], sys.argv[3]
-    failures = []
-    if len(sys.argv) > 4:
-        try:
-            with open(sys.argv[4]) as f:
-                failures = [l.strip() for l in f if l.strip()]
-        except FileNotFoundError:
-            pass
-    medians, samples = load(raw)
-    new = section(header, medians, samples, failures)
-    try:
-        with open(md) as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + new + text[text.index(END) + len(END) + 1:]
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + new
-    with open(md, "w") as f:
-        f.write(text)
-    print(new)
+    benchlib.section_report(sys.argv, SUITE, section)
 
 
 if __name__ == "__main__":

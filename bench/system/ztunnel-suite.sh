@@ -11,55 +11,29 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 MESH="$ROOT/mesh"
-QUICK=0
-[[ "${1:-}" == "--quick" ]] && QUICK=1
-if [[ $(id -u) -ne 0 ]]; then
-  echo "bench ztunnel: needs root (network namespaces, iptables)" >&2
-  exit 1
-fi
+parse_quick "$@"
+require_root ztunnel
 
-BIN="$(bash "$HERE/tools.sh" | tail -1)"
-FORTIO="$BIN/fortio"
+load_tools
 "$MESH" build -q >/dev/null
 
 if [[ $QUICK -eq 1 ]]; then RUNS=1; SECS=3; RATES="1000"; CONNS="4 64"; else RUNS=3; SECS=10; RATES="1000 5000"; CONNS="4 64"; fi
-CPUS=$(nproc)
-PROXY_CPU=0; LOAD_CPU=$((CPUS > 1 ? 1 : 0))
-PREFIX="bz$(printf '%04x' $((RANDOM % 65536)))"
-WORK="$(mktemp -d /tmp/ambient-bench.XXXXXX)"
-RAW="$WORK/samples.jsonl"
-PIDS=()
+pin_cpus
+PREFIX="$(random_prefix bz)"
+start_work /tmp/ambient-bench
+SAMPLE_COLS="%-11s %-34s"
 CA_PORT=15412
 NODE_A_ADMIN=127.0.0.81
 NODE_B_ADMIN=127.0.0.82
 export MESH_JAVA_OPTS="${MESH_JAVA_OPTS:--Xms32m -Xmx256m -XX:+UseSerialGC}"
 
-cleanup() {
-  set +e
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 1
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  "$MESH" netns down --prefix "$PREFIX" >/dev/null 2>&1
-  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-log() { echo "==> $*" >&2; }
-sample() { # system metric value run
-  printf '{"system":"%s","metric":"%s","value":%s,"run":%s}\n' "$1" "$2" "$3" "$4" >>"$RAW"
-  printf '    %-11s %-34s %s\n' "$1" "$2" "$3" >&2
-}
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-bg() { "$@" >>"$WORK/bg.log" 2>&1 & PIDS+=($!); }
+trap cleanup_netns_suite EXIT INT TERM
 
 log "topology: prefix $PREFIX, work dir $WORK"
 "$MESH" netns up --prefix "$PREFIX" --pod a:client --pod a:plain --pod b:server --pod b:backend >"$WORK/topology.txt"
-ns_of() { awk -v n="$1" '$1=="pod" && $2==n {print $4}' "$WORK/topology.txt"; }
-ip_of() { awk -v n="$1" '$1=="pod" && $2==n {print $6}' "$WORK/topology.txt"; }
-path_of() { awk -v n="$1" '$1=="pod" && $2==n {gsub(/[()]/,"",$NF); print $NF}' "$WORK/topology.txt"; }
-node_ns() { awk -v n="$1" '$1=="node" && $2==n {print $4}' "$WORK/topology.txt"; }
-bridge_ip() { awk -v n="$1" '$1=="node" && $2==n {print $7}' "$WORK/topology.txt"; }
 CLIENT_NS=$(ns_of client); PLAIN_NS=$(ns_of plain); SERVER_NS=$(ns_of server); BACKEND_NS=$(ns_of backend)
 SERVER_IP=$(ip_of server); BACKEND_IP=$(ip_of backend)
 NODE_A_NS=$(node_ns a); NODE_B_NS=$(node_ns b); NODE_A_IP=$(bridge_ip a); NODE_B_IP=$(bridge_ip b)
@@ -103,34 +77,7 @@ workloads:
 - {name: client, namespace: default, serviceAccount: client, node: node-a, addresses: [$(ip_of client)]}
 - {name: server, namespace: default, serviceAccount: server, node: node-b, addresses: [$SERVER_IP]}
 YAML
-for node in node-a node-b; do
-  "$MESH" ca token --state-dir "$WORK/ca" --node "$node" --out "$WORK/$node.token" >/dev/null
-done
-bg taskset -c $PROXY_CPU "$MESH" ca serve --state-dir "$WORK/ca" --config "$WORK/mesh.yaml" --listen 127.0.0.1:$CA_PORT
-for _ in $(seq 1 150); do
-  [[ -f "$WORK/ca/trust-bundle.pem" ]] && (exec 3<>/dev/tcp/127.0.0.1/$CA_PORT) 2>/dev/null && break
-  sleep 0.2
-done
-declare -A ZT_PID
-for spec in "node-a:$NODE_A_ADMIN" "node-b:$NODE_B_ADMIN"; do
-  node=${spec%%:*}; admin=${spec##*:}
-  taskset -c $PROXY_CPU "$MESH" ztunnel --config "$WORK/mesh.yaml" --node "$node" \
-    --ca-address 127.0.0.1:$CA_PORT --ca-root "$WORK/ca/trust-bundle.pem" --ca-token-file "$WORK/$node.token" \
-    --node-ip "$admin" --inpod-socket "$WORK/$node.sock" >"$WORK/$node.log" 2>&1 &
-  PIDS+=($!); ZT_PID[$node]=$!
-done
-for spec in "node-a:$NODE_A_ADMIN" "node-b:$NODE_B_ADMIN"; do
-  node=${spec%%:*}; admin=${spec##*:}
-  for _ in $(seq 1 150); do
-    curl -sf "http://$admin:15021/healthz/ready" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -sf "http://$admin:15021/healthz/ready" >/dev/null || { tail -30 "$WORK/$node.log" >&2; exit 1; }
-done
-"$MESH" cni add --netns "$(path_of client)" --pod default/client --config "$WORK/mesh.yaml" --node node-a \
-  --socket "$WORK/node-a.sock" --state-dir "$WORK/cni-a" >&2
-"$MESH" cni add --netns "$(path_of server)" --pod default/server --config "$WORK/mesh.yaml" --node node-b \
-  --socket "$WORK/node-b.sock" --state-dir "$WORK/cni-b" >&2
+start_ztunnel_pair
 sleep 1
 
 if [[ -n "${HOLD:-}" ]]; then # for investigation: keep the topology up and print how to reach it
@@ -148,27 +95,8 @@ target() {
   esac
 }
 
-ticks() { # utime+stime of the ztunnel JVMs
-  local t=0
-  for p in "${ZT_PID[@]}"; do
-    for jp in $(pgrep -P "$p") "$p"; do
-      [[ -r /proc/$jp/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$jp/stat")))
-    done
-  done
-  echo $t
-}
-rss_kb() { # RSS of the ztunnel JVMs
-  local r=0
-  for p in "${ZT_PID[@]}"; do
-    for jp in $(pgrep -P "$p") "$p"; do
-      [[ -r /proc/$jp/status ]] && r=$((r + $(awk '/VmRSS/ {print $2}' "/proc/$jp/status")))
-    done
-  done
-  echo $r
-}
-
-# A failed measurement is reported and left out; the rest of the run goes on.
-failed() { printf '    %-11s %-34s FAILED (%s)\n' "$1" "$2" "$3" >&2; echo "$1 $2 $3" >>"$WORK/failures.txt"; }
+ticks() { proc_ticks "${ZT_PID[@]}"; }  # utime+stime of the ztunnel JVMs
+rss_kb() { proc_rss_kb "${ZT_PID[@]}"; } # RSS of the ztunnel JVMs
 
 log "warm-up, not measured: the ztunnel JVMs compile their hot paths (C2 runs for ~30 s)"
 read -r ns ip iport tport hport <<<"$(target ztunnel)"
@@ -191,27 +119,18 @@ for run in $(seq 1 $RUNS); do
     for rate in $RATES; do
       for c in $CONNS; do
         t0=$(ticks)
-        rm -f "$WORK/lat.json"
-        in_ns "$ns" taskset -c $LOAD_CPU "$FORTIO" load -quiet -r 0.00001 -qps "$rate" -c "$c" -t "${SECS}s" \
-          -json "$WORK/lat.json" "tcp://$ip:$tport" >/dev/null 2>&1 || true
+        fortio_fixed_rate "$rate" "$c" "tcp://$ip:$tport" "$ns"
         t1=$(ticks)
         if [[ ! -s "$WORK/lat.json" ]]; then
           failed $system "latency_${rate}rps_${c}c" "fortio gave no result"
           continue
         fi
-        read -r p50 p90 p99 qps <<<"$(python3 - "$WORK/lat.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-p = {x["Percentile"]: x["Value"] for x in d["DurationHistogram"]["Percentiles"]}
-print(p.get(50) * 1000, p.get(90) * 1000, p.get(99) * 1000, d["ActualQPS"])
-PY
-)"
+        read -r p50 p90 p99 qps _ _ <<<"$(fortio_summary "$WORK/lat.json" 1000)"
         sample $system "latency_p50_ms_${rate}rps_${c}c" "$p50" $run
         sample $system "latency_p90_ms_${rate}rps_${c}c" "$p90" $run
         sample $system "latency_p99_ms_${rate}rps_${c}c" "$p99" $run
         if [[ $system == ztunnel && $rate == 1000 && $c == 4 ]]; then
-          hz=$(getconf CLK_TCK)
-          sample ztunnel cpu_cores_per_1000rps "$(python3 -c "print(($t1-$t0)/$hz/$SECS/($qps/1000))")" $run
+          sample ztunnel cpu_cores_per_1000rps "$(cores_per_1000rps "$t0" "$t1" "$qps")" $run
         fi
       done
     done
@@ -243,14 +162,8 @@ held=$(rss_kb)
 kill $HOLDER 2>/dev/null || true
 sample ztunnel rss_per_1000_idle_tunnels_mb "$(python3 -c "print(($held-$idle)/1024)")" 1
 
-MODE=""
-OUT="$ROOT/bench/RESULTS.md"
-if [[ $QUICK -eq 1 ]]; then
-  MODE=" (--quick)"
-  OUT="$WORK/RESULTS-quick.md"
-  KEEP_WORK=1
-fi
-HEADER="Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2}'); kernel $(uname -r); $(java -version 2>&1 | head -1). Date: $(date -u +%Y-%m-%dT%H:%MZ). Runs: $RUNS x ${SECS}s$MODE. Proxies on CPU $PROXY_CPU, load on CPU $LOAD_CPU."
+results_target
+HEADER="Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(cpu_model); kernel $(uname -r); $(java_version). Date: $(utc_now). Runs: $RUNS x ${SECS}s$MODE. Proxies on CPU $PROXY_CPU, load on CPU $LOAD_CPU."
 python3 "$HERE/report.py" "$RAW" "$OUT" "$HEADER" "$WORK/failures.txt"
 [[ $QUICK -eq 1 ]] || cp "$RAW" "$ROOT/bench/results-samples.jsonl"
 log "results: $OUT"
