@@ -211,17 +211,21 @@ public final class WasmModules implements ModuleSource {
 
   private static ModuleResolution matches(String where, WasmModule module, String sha256) {
     if (sha256 != null && !sha256.equals(module.sha256())) {
-      return ModuleResolution.failed(
-          "Sha256Mismatch",
-          "spec.sha256: "
-              + sha256
-              + " does not match the module at "
-              + where
-              + " (sha256 "
-              + module.sha256()
-              + ")");
+      return mismatch(where, sha256, module.sha256());
     }
     return ModuleResolution.ok(module);
+  }
+
+  private static ModuleResolution mismatch(String where, String wanted, String actual) {
+    return ModuleResolution.failed(
+        "Sha256Mismatch",
+        "spec.sha256: "
+            + wanted
+            + " does not match the module at "
+            + where
+            + " (sha256 "
+            + actual
+            + ")");
   }
 
   private ModuleResolution verify(String where, byte[] bytes, String sha256) {
@@ -231,15 +235,7 @@ public final class WasmModules implements ModuleSource {
     }
     String actual = sha256(bytes);
     if (sha256 != null && !sha256.equals(actual)) {
-      return ModuleResolution.failed(
-          "Sha256Mismatch",
-          "spec.sha256: "
-              + sha256
-              + " does not match the module at "
-              + where
-              + " (sha256 "
-              + actual
-              + ")");
+      return mismatch(where, sha256, actual);
     }
     WasmModule known = bySha.get(actual);
     if (known != null) {

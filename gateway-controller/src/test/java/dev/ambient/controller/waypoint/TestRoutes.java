@@ -25,4 +25,20 @@ final class TestRoutes {
             + rulesYaml.indent(4),
         HTTPRoute.class);
   }
+
+  /**
+   * Route {@code r} in {@code default}: every request to echo:80 with {@code header: value} set.
+   */
+  static HTTPRoute echoSettingHeader(String header, String value) {
+    return onEcho(
+        "default",
+        "r",
+        """
+        - filters:
+          - type: RequestHeaderModifier
+            requestHeaderModifier: {set: [{name: %s, value: %s}]}
+          backendRefs: [{name: echo, port: 80}]
+        """
+            .formatted(header, value));
+  }
 }

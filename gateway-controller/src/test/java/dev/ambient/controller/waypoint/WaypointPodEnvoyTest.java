@@ -220,16 +220,7 @@ class WaypointPodEnvoyTest {
             ca,
             fakeTokenReview(),
             discovery);
-    HTTPRoute route =
-        TestRoutes.onEcho(
-            "default",
-            "r",
-            """
-            - filters:
-              - type: RequestHeaderModifier
-                requestHeaderModifier: {set: [{name: x-config, value: after-restart}]}
-              backendRefs: [{name: echo, port: 80}]
-            """);
+    HTTPRoute route = TestRoutes.echoSettingHeader("x-config", "after-restart");
     WaypointModel next =
         WaypointTranslator.translate(
             state,

@@ -18,16 +18,7 @@ class WaypointProtocolsEnvoyTest extends WaypointEnvoyTestBase {
 
   @Test
   void undeclaredPortsAreRoutedAsHttpOrProxiedAsTcpPerConnection() throws Exception {
-    HTTPRoute route =
-        TestRoutes.onEcho(
-            "default",
-            "r",
-            """
-            - filters:
-              - type: RequestHeaderModifier
-                requestHeaderModifier: {set: [{name: x-route, value: detected}]}
-              backendRefs: [{name: echo, port: 80}]
-            """);
+    HTTPRoute route = TestRoutes.echoSettingHeader("x-route", "detected");
     RouteTables.Result routes = RouteTables.translate(List.of(route), f.state, "cluster.local");
     f.publishAndWait(
         f.resources(f.model(routes.tables(), (service, port) -> ServiceProtocol.DETECT)));

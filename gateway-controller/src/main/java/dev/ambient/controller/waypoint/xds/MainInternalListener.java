@@ -112,12 +112,6 @@ final class MainInternalListener {
   private static FilterChain workloadChain(WorkloadListener w) {
     String ip = w.address().getHostAddress();
     String stats = "workload|" + w.workload();
-    io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config san =
-        io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config.newBuilder()
-            .addOnNewConnection(
-                Protos.filterState(
-                    "envoy.network.upstream_subject_alt_names", null, w.identity().uri(), true))
-            .build();
     return FilterChain.newBuilder()
         .setName("workload/" + ip)
         .setFilterChainMatch(
@@ -127,23 +121,7 @@ final class MainInternalListener {
                         .setAddressPrefix(ip)
                         .setPrefixLen(UInt32Value.of(ip.contains(":") ? 128 : 32))))
         .addAllFilters(RbacFilters.network(w.policies(), stats))
-        .addFilters(
-            Filter.newBuilder()
-                .setName("envoy.filters.network.set_filter_state")
-                .setTypedConfig(Protos.any(san)))
-        .addFilters(
-            Filter.newBuilder()
-                .setName("envoy.filters.network.tcp_proxy")
-                .setTypedConfig(
-                    Protos.any(
-                        TcpProxy.newBuilder()
-                            .setStatPrefix(stats)
-                            .setCluster(XdsNames.CONNECT_ORIGINATE)
-                            .setTunnelingConfig(
-                                TcpProxy.TunnelingConfig.newBuilder()
-                                    .setHostname("%DOWNSTREAM_LOCAL_ADDRESS%")
-                                    .setUsePost(false))
-                            .build())))
+        .addAllFilters(OriginateResources.tunnel(w.identity().uri(), stats))
         .build();
   }
 

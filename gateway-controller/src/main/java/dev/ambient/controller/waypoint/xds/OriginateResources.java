@@ -20,6 +20,7 @@ import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig;
+import java.util.List;
 
 /**
  * The way out: every backend cluster's endpoint is the internal listener {@code connect_originate}
@@ -76,24 +77,6 @@ final class OriginateResources {
 
   /** Internal listener: destination from host metadata, exact SAN into filter state, CONNECT. */
   static Listener originateListener() {
-    io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config san =
-        io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config.newBuilder()
-            .addOnNewConnection(
-                Protos.filterState(
-                    "envoy.network.upstream_subject_alt_names",
-                    null,
-                    "%DYNAMIC_METADATA(" + XdsNames.ORIGINAL_DST + ":identity)%",
-                    true))
-            .build();
-    TcpProxy tunnel =
-        TcpProxy.newBuilder()
-            .setStatPrefix(XdsNames.CONNECT_ORIGINATE)
-            .setCluster(XdsNames.CONNECT_ORIGINATE)
-            .setTunnelingConfig(
-                TcpProxy.TunnelingConfig.newBuilder()
-                    .setHostname("%DOWNSTREAM_LOCAL_ADDRESS%")
-                    .setUsePost(false))
-            .build();
     return Listener.newBuilder()
         .setName(XdsNames.CONNECT_ORIGINATE)
         .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
@@ -104,15 +87,42 @@ final class OriginateResources {
                 .setTypedConfig(Protos.any(OriginalDst.getDefaultInstance())))
         .addFilterChains(
             FilterChain.newBuilder()
-                .addFilters(
-                    Filter.newBuilder()
-                        .setName("envoy.filters.network.set_filter_state")
-                        .setTypedConfig(Protos.any(san)))
-                .addFilters(
-                    Filter.newBuilder()
-                        .setName("envoy.filters.network.tcp_proxy")
-                        .setTypedConfig(Protos.any(tunnel))))
+                .addAllFilters(
+                    tunnel(
+                        "%DYNAMIC_METADATA(" + XdsNames.ORIGINAL_DST + ":identity)%",
+                        XdsNames.CONNECT_ORIGINATE)))
         .build();
+  }
+
+  /**
+   * The network filters that carry a connection in an HBONE tunnel to its (restored) local address:
+   * the SAN the far side must present ({@code san}, a format string) into filter state, then
+   * tcp_proxy CONNECTing through the {@link XdsNames#CONNECT_ORIGINATE} cluster.
+   */
+  static List<Filter> tunnel(String san, String statPrefix) {
+    io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config state =
+        io.envoyproxy.envoy.extensions.filters.network.set_filter_state.v3.Config.newBuilder()
+            .addOnNewConnection(
+                Protos.filterState("envoy.network.upstream_subject_alt_names", null, san, true))
+            .build();
+    TcpProxy tunnel =
+        TcpProxy.newBuilder()
+            .setStatPrefix(statPrefix)
+            .setCluster(XdsNames.CONNECT_ORIGINATE)
+            .setTunnelingConfig(
+                TcpProxy.TunnelingConfig.newBuilder()
+                    .setHostname("%DOWNSTREAM_LOCAL_ADDRESS%")
+                    .setUsePost(false))
+            .build();
+    return List.of(
+        Filter.newBuilder()
+            .setName("envoy.filters.network.set_filter_state")
+            .setTypedConfig(Protos.any(state))
+            .build(),
+        Filter.newBuilder()
+            .setName("envoy.filters.network.tcp_proxy")
+            .setTypedConfig(Protos.any(tunnel))
+            .build());
   }
 
   /** HBONE to the original destination's IP on 15008: HTTP/2 CONNECT over mTLS. */
