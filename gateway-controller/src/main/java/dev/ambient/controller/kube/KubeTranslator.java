@@ -248,15 +248,13 @@ public final class KubeTranslator {
    * as ready; the kubelet always reports one.
    */
   private static List<Object> endpoints(
-      Service svc, Map<String, String> selector, List<Pod> pods, Settings settings) {
+      Service svc, Map<String, String> selector, List<Pod> running, Settings settings) {
     String ns = svc.getMetadata().getNamespace();
     boolean notReadyToo = Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses());
     List<Object> out = new ArrayList<>();
-    for (Pod pod : sorted(pods)) {
+    for (Pod pod : running) {
       Map<String, String> labels = pod.getMetadata().getLabels();
-      if (!ns.equals(pod.getMetadata().getNamespace())
-          || !running(pod)
-          || labels == null
+      if (labels == null
           || !selector.entrySet().stream()
               .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))
           || !notReadyToo && !ready(pod)) {
@@ -275,18 +273,16 @@ public final class KubeTranslator {
    * workloads and are left out.
    */
   private static List<Object> sliceEndpoints(
-      Service svc, List<EndpointSlice> slices, List<Pod> pods, Settings settings) {
+      Service svc, List<EndpointSlice> slices, List<Pod> running, Settings settings) {
     String ns = svc.getMetadata().getNamespace();
     String name = svc.getMetadata().getName();
     boolean notReadyToo = Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses());
     Map<String, Pod> byName = new HashMap<>();
     Map<String, Pod> byIp = new HashMap<>();
-    for (Pod pod : pods) {
-      if (ns.equals(pod.getMetadata().getNamespace()) && running(pod)) {
-        byName.put(pod.getMetadata().getName(), pod);
-        for (Object ip : addresses(pod)) {
-          byIp.put(String.valueOf(ip), pod);
-        }
+    for (Pod pod : running) {
+      byName.put(pod.getMetadata().getName(), pod);
+      for (Object ip : addresses(pod)) {
+        byIp.put(String.valueOf(ip), pod);
       }
     }
     java.util.Set<String> out = new java.util.TreeSet<>();
@@ -357,6 +353,13 @@ public final class KubeTranslator {
       Map<String, Namespace> namespaces,
       Settings settings,
       Map<String, String> waypointFor) {
+    // Each Service looks only at the running pods of its own namespace: index them once.
+    Map<String, List<Pod>> running = new HashMap<>();
+    for (Pod pod : sorted(pods)) {
+      if (running(pod)) {
+        running.computeIfAbsent(pod.getMetadata().getNamespace(), k -> new ArrayList<>()).add(pod);
+      }
+    }
     List<Object> out = new ArrayList<>();
     for (Service svc : sorted(services)) {
       var spec = svc.getSpec();
@@ -402,11 +405,12 @@ public final class KubeTranslator {
       }
       s.put("ports", ports);
       Map<String, String> selector = spec.getSelector();
+      List<Pod> podsOf = running.getOrDefault(svc.getMetadata().getNamespace(), List.of());
       s.put(
           "endpoints",
           selector == null || selector.isEmpty()
-              ? sliceEndpoints(svc, slices, pods, settings)
-              : endpoints(svc, selector, pods, settings));
+              ? sliceEndpoints(svc, slices, podsOf, settings)
+              : endpoints(svc, selector, podsOf, settings));
       Object waypoint =
           label(svc, GATEWAY_NAME) != null
               ? null // a waypoint's own Service is not sent through a waypoint
