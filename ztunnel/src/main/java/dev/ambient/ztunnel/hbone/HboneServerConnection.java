@@ -92,7 +92,8 @@ final class HboneServerConnection extends ChannelInboundHandlerAdapter {
     Http2FrameCodec codec = Http2Tuning.serverCodec();
     ctx.pipeline()
         .addAfter(HANDSHAKE, CODEC, codec)
-        .addAfter(CODEC, "h2-mux", new Http2MultiplexHandler(streams));
+        .addAfter(CODEC, "h2-reset-guard", Http2Tuning.serverResetGuard(codec))
+        .addAfter("h2-reset-guard", "h2-mux", new Http2MultiplexHandler(streams));
     ctx.pipeline().remove(this);
     Http2Tuning.openConnectionWindow(parent);
     LOG.debug("HBONE connection from {} ({}) switched to HTTP/2", peerAddress, peer);

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
+import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/2 settings of the HBONE data path, as Istio's ztunnel uses them, plus Netty's flood defences
@@ -19,8 +20,10 @@ public final class Http2Tuning {
   public static final int SERVER_MAX_CONCURRENT_STREAMS = 200;
   public static final int CLIENT_MAX_STREAMS_PER_CONNECTION = 100;
 
-  // Rapid reset (CVE-2023-44487): at most 200 RST_STREAM received per 30 s.
-  private static final int MAX_RST_FRAMES = 200;
+  // Rapid reset (CVE-2023-44487): at most 200 streams reset before we answered them, per 30 s
+  // (PrematureResetGuard). Netty's own counter takes every RST_STREAM, and a waypoint Envoy ends
+  // one answered tunnel per request with a reset: it would tear down busy, healthy connections.
+  static final int MAX_PREMATURE_RESETS = 200;
   // RST_STREAM we send ("MadeYouReset", CVE-2025-55163) stay capped, but higher: once a stream is
   // reset because its destination aborted, the peer's DATA already in flight (up to a 4 MiB window
   // per stream) is answered frame by frame with RST_STREAM. At 200 the shared connection was torn
@@ -45,6 +48,12 @@ public final class Http2Tuning {
     return harden(Http2FrameCodecBuilder.forServer().initialSettings(settings)).build();
   }
 
+  /** Goes between {@link #serverCodec} and the stream multiplexer. */
+  static PrematureResetGuard serverResetGuard(Http2FrameCodec codec) {
+    return new PrematureResetGuard(
+        codec.connection(), MAX_PREMATURE_RESETS, RST_WINDOW_SECONDS, TimeUnit.SECONDS);
+  }
+
   public static Http2FrameCodec clientCodec() {
     Http2Settings settings =
         new Http2Settings()
@@ -54,11 +63,12 @@ public final class Http2Tuning {
             .maxFrameSize(MAX_FRAME_SIZE)
             .maxHeaderListSize(MAX_HEADER_LIST_SIZE)
             .pushEnabled(false);
+    // Resets from the server end streams we opened and cost us nothing: no rapid-reset limit.
     return harden(Http2FrameCodecBuilder.forClient().initialSettings(settings)).build();
   }
 
   private static Http2FrameCodecBuilder harden(Http2FrameCodecBuilder b) {
-    return b.decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES, RST_WINDOW_SECONDS)
+    return b.decoderEnforceMaxRstFramesPerWindow(0, 0)
         .encoderEnforceMaxRstFramesPerWindow(MAX_SENT_RST_FRAMES, RST_WINDOW_SECONDS)
         .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
         .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_CONSECUTIVE_EMPTY_DATA_FRAMES)

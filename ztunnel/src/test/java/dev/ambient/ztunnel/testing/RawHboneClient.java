@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -119,6 +120,116 @@ public final class RawHboneClient {
             f -> {
               if (!f.isSuccess()) {
                 result.completeExceptionally(f.cause());
+              }
+            });
+    return result;
+  }
+
+  /**
+   * An HTTP/2 connection for tests that drive streams themselves: completes with the parent channel
+   * once TLS and the HTTP/2 codec are up. GOAWAY frames the server sends are added to {@code
+   * goAways} (their error codes).
+   */
+  public static CompletableFuture<Channel> connection(
+      NetTransport transport,
+      SslContext ctx,
+      InetSocketAddress server,
+      java.util.Queue<Long> goAways) {
+    CompletableFuture<Channel> result = new CompletableFuture<>();
+    new Bootstrap()
+        .group(transport.workerGroup())
+        .channel(transport.channelClass())
+        .handler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel ch) {
+                ch.pipeline()
+                    .addLast(ctx.newHandler(ch.alloc()))
+                    .addLast(
+                        new ChannelInboundHandlerAdapter() {
+                          @Override
+                          public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+                            if (evt instanceof SslHandshakeCompletionEvent done) {
+                              if (!done.isSuccess()) {
+                                result.completeExceptionally(done.cause());
+                                c.close();
+                                return;
+                              }
+                              c.pipeline()
+                                  .addLast(Http2FrameCodecBuilder.forClient().build())
+                                  .addLast(
+                                      new Http2MultiplexHandler(
+                                          new ChannelInboundHandlerAdapter() {
+                                            @Override
+                                            public void channelRead(
+                                                ChannelHandlerContext s, Object msg) {
+                                              ReferenceCountUtil.release(msg);
+                                            }
+                                          }))
+                                  .addLast(
+                                      new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelRead(
+                                            ChannelHandlerContext p, Object msg) {
+                                          if (msg instanceof Http2GoAwayFrame g) {
+                                            goAways.add(g.errorCode());
+                                          }
+                                          ReferenceCountUtil.release(msg);
+                                        }
+                                      });
+                              result.complete(c.channel());
+                            }
+                          }
+                        });
+              }
+            })
+        .connect(server)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                result.completeExceptionally(f.cause());
+              }
+            });
+    return result;
+  }
+
+  /**
+   * Opens a stream on a {@link #connection} and sends {@code headers}; completes with the stream
+   * once its response {@code :status} arrived, or at once when {@code awaitResponse} is false.
+   */
+  public static CompletableFuture<Http2StreamChannel> stream(
+      Channel parent, Http2Headers headers, boolean awaitResponse) {
+    CompletableFuture<Http2StreamChannel> result = new CompletableFuture<>();
+    new Http2StreamChannelBootstrap(parent)
+        .handler(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext c, Object msg) {
+                try {
+                  if (msg instanceof Http2HeadersFrame h && h.headers().status() != null) {
+                    result.complete((Http2StreamChannel) c.channel());
+                  }
+                } finally {
+                  ReferenceCountUtil.release(msg);
+                }
+              }
+
+              @Override
+              public void channelInactive(ChannelHandlerContext c) {
+                result.completeExceptionally(new IOException("stream closed"));
+              }
+            })
+        .open()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                result.completeExceptionally(f.cause());
+                return;
+              }
+              Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
+              stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, false));
+              if (!awaitResponse) {
+                result.complete(stream);
               }
             });
     return result;

@@ -1,0 +1,94 @@
+package dev.ambient.ztunnel.hbone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ambient.ztunnel.identity.WorkloadCertificate;
+import dev.ambient.ztunnel.testing.RawHboneClient;
+import dev.ambient.ztunnel.testing.ZtunnelPair;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HBONE server tells a rapid-reset attack (CONNECTs cancelled before they are answered) from a
+ * waypoint Envoy ending answered tunnels with RST_STREAM, which it does for every request whose
+ * client closed first: the first loses its connection, the second must not.
+ */
+class RapidResetTest {
+  private static final int MORE_THAN_THE_LIMIT = Http2Tuning.MAX_PREMATURE_RESETS + 100;
+
+  private ZtunnelPair pair;
+  private SslContext tls;
+  private InetSocketAddress hbone;
+  private final Queue<Long> goAways = new ConcurrentLinkedQueue<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    pair = new ZtunnelPair();
+    hbone = new InetSocketAddress(pair.serverIp, pair.hbonePort);
+    WorkloadCertificate cert = pair.pki.issue(pair.client.identity());
+    tls =
+        RawHboneClient.context(
+            cert.privateKey(), cert.chain().toArray(new java.security.cert.X509Certificate[0]));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    pair.close();
+  }
+
+  private Http2Headers connectToEcho() {
+    return new DefaultHttp2Headers()
+        .method("CONNECT")
+        .authority(pair.serverIp.getHostAddress() + ":" + pair.echo.port());
+  }
+
+  @Test
+  void resetsOfAnsweredTunnelsKeepTheConnection() throws Exception {
+    Channel conn =
+        RawHboneClient.connection(pair.transport, tls, hbone, goAways).get(20, TimeUnit.SECONDS);
+    for (int i = 0; i < MORE_THAN_THE_LIMIT; i++) {
+      Http2StreamChannel stream =
+          RawHboneClient.stream(conn, connectToEcho(), true).get(20, TimeUnit.SECONDS);
+      stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CONNECT_ERROR)).sync();
+    }
+    // Still the same connection, and it still carries new tunnels.
+    RawHboneClient.stream(conn, connectToEcho(), true).get(20, TimeUnit.SECONDS);
+    assertThat(conn.isActive()).isTrue();
+    assertThat(goAways).isEmpty();
+    conn.close().sync();
+  }
+
+  @Test
+  void cancellingUnansweredConnectsClosesTheConnection() throws Exception {
+    Channel conn =
+        RawHboneClient.connection(pair.transport, tls, hbone, goAways).get(20, TimeUnit.SECONDS);
+    for (int i = 0; i < MORE_THAN_THE_LIMIT && conn.isActive(); i++) {
+      Http2StreamChannel stream;
+      try {
+        stream = RawHboneClient.stream(conn, connectToEcho(), false).get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException closedMeanwhile) {
+        break;
+      }
+      stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+    }
+    assertThat(conn.closeFuture().await(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(goAways).contains(Http2Error.ENHANCE_YOUR_CALM.code());
+    // Other clients are unaffected.
+    Channel other =
+        RawHboneClient.connection(pair.transport, tls, hbone, goAways).get(20, TimeUnit.SECONDS);
+    RawHboneClient.stream(other, connectToEcho(), true).get(20, TimeUnit.SECONDS);
+    other.close().sync();
+  }
+}
