@@ -58,7 +58,14 @@ final class H2StreamEndpoint extends RelayEndpoint {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof Http2ResetFrame reset) {
-      session.fail(name() + " reset by peer, error code " + reset.errorCode());
+      // What the peer sent before its reset still reaches our side (a waypoint Envoy ends each
+      // answered tunnel with DATA then RST_STREAM CONNECT_ERROR). The relay ends on the next turn
+      // of the loop: the codec closes the stream only after this event, and closing the stream
+      // channel now would answer the peer's RST_STREAM with one of ours, which Envoy punishes
+      // with GOAWAY INTERNAL_ERROR for the whole connection.
+      peer.flush();
+      String reason = name() + " reset by peer, error code " + reset.errorCode();
+      ctx.channel().eventLoop().execute(() -> session.fail(reason));
     }
     release(evt);
   }

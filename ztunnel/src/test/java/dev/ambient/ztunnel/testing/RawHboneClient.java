@@ -8,12 +8,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.logging.LogLevel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
@@ -127,14 +128,14 @@ public final class RawHboneClient {
 
   /**
    * An HTTP/2 connection for tests that drive streams themselves: completes with the parent channel
-   * once TLS and the HTTP/2 codec are up. GOAWAY frames the server sends are added to {@code
-   * goAways} (their error codes).
+   * once TLS and the HTTP/2 codec are up. The GOAWAY and RST_STREAM frames the server sends are
+   * added to {@code received} as {@code "GOAWAY <code>"} and {@code "RST_STREAM <stream> <code>"}.
    */
   public static CompletableFuture<Channel> connection(
       NetTransport transport,
       SslContext ctx,
       InetSocketAddress server,
-      java.util.Queue<Long> goAways) {
+      java.util.Queue<String> received) {
     CompletableFuture<Channel> result = new CompletableFuture<>();
     new Bootstrap()
         .group(transport.workerGroup())
@@ -156,7 +157,10 @@ public final class RawHboneClient {
                                 return;
                               }
                               c.pipeline()
-                                  .addLast(Http2FrameCodecBuilder.forClient().build())
+                                  .addLast(
+                                      Http2FrameCodecBuilder.forClient()
+                                          .frameLogger(recorder(received))
+                                          .build())
                                   .addLast(
                                       new Http2MultiplexHandler(
                                           new ChannelInboundHandlerAdapter() {
@@ -165,18 +169,7 @@ public final class RawHboneClient {
                                                 ChannelHandlerContext s, Object msg) {
                                               ReferenceCountUtil.release(msg);
                                             }
-                                          }))
-                                  .addLast(
-                                      new ChannelInboundHandlerAdapter() {
-                                        @Override
-                                        public void channelRead(
-                                            ChannelHandlerContext p, Object msg) {
-                                          if (msg instanceof Http2GoAwayFrame g) {
-                                            goAways.add(g.errorCode());
-                                          }
-                                          ReferenceCountUtil.release(msg);
-                                        }
-                                      });
+                                          }));
                               result.complete(c.channel());
                             }
                           }
@@ -191,6 +184,31 @@ public final class RawHboneClient {
               }
             });
     return result;
+  }
+
+  /** Records inbound GOAWAY and RST_STREAM as they arrive, before any stream-state check. */
+  private static Http2FrameLogger recorder(java.util.Queue<String> received) {
+    return new Http2FrameLogger(LogLevel.TRACE) {
+      @Override
+      public void logRstStream(
+          Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
+        if (direction == Direction.INBOUND) {
+          received.add("RST_STREAM " + streamId + " " + errorCode);
+        }
+      }
+
+      @Override
+      public void logGoAway(
+          Direction direction,
+          ChannelHandlerContext ctx,
+          int lastStreamId,
+          long errorCode,
+          io.netty.buffer.ByteBuf debugData) {
+        if (direction == Direction.INBOUND) {
+          received.add("GOAWAY " + errorCode);
+        }
+      }
+    };
   }
 
   /**
