@@ -6,7 +6,8 @@
 # module's files and the Go version, so a changed pin rebuilds and an unchanged one is free.
 # Prints the bin directory of every component on stdout as "<component>=<dir>".
 #
-# usage: lab/build/build.sh [component...]   (default: all)
+# usage: lab/build/build.sh [component...]   (default: all but conformance, which ./mesh
+#        conformance builds: the Gateway API conformance suite from conformance/suite)
 set -euo pipefail
 
 LAB="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +26,7 @@ module_dir() {
   case "$1" in
     kubernetes | etcd | coredns | echo | crds | istio-echo) echo "$LAB/build/$1" ;;
     labctl) echo "$LAB/labctl" ;;
+    conformance) echo "$LAB/../conformance/suite" ;;
     *) echo "lab build: unknown component '$1'" >&2; return 1 ;;
   esac
 }
@@ -111,6 +113,9 @@ build_one() {
     rm -rf "$tmp" && mkdir -p "$tmp"
     if [[ $comp == crds ]]; then
       copy_crds "$dir" "$tmp"
+    elif [[ $comp == conformance ]]; then
+      # The upstream suite is a Go test: one test binary holds it and its embedded manifests.
+      (cd "$dir" && CGO_ENABLED=0 go test -c -p "$(nproc)" -trimpath -o "$tmp/gateway-conformance.test" .)
     else
       # shellcheck disable=SC2046
       (cd "$dir" && CGO_ENABLED=0 go build -p "$(nproc)" -trimpath -ldflags "$(ldflags "$comp")" \

@@ -5,7 +5,7 @@ module dev.ambient/lab/echo
 
 go 1.26.0
 
-require sigs.k8s.io/gateway-api/conformance v1.6.1
+require sigs.k8s.io/gateway-api/conformance v1.6.3
 
 require (
 	golang.org/x/net v0.55.0 // indirect

@@ -6,6 +6,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.bootstrap.v3.LayeredRuntime;
+import io.envoyproxy.envoy.config.bootstrap.v3.RuntimeLayer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
@@ -64,6 +66,14 @@ public final class BootstrapParts {
     return Bootstrap.newBuilder()
         .setNode(Node.newBuilder().setId(nodeId).setCluster("waypoint"))
         .setAdmin(Admin.newBuilder().setAddress(socket("127.0.0.1", 0)))
+        // An admin layer lets an operator flip a runtime flag on a live waypoint for diagnosis
+        // (POST /runtime_modify on the loopback admin port).
+        .setLayeredRuntime(
+            LayeredRuntime.newBuilder()
+                .addLayers(
+                    RuntimeLayer.newBuilder()
+                        .setName("admin")
+                        .setAdminLayer(RuntimeLayer.AdminLayer.getDefaultInstance())))
         .addBootstrapExtensions(
             TypedExtensionConfig.newBuilder()
                 .setName("envoy.bootstrap.internal_listener")
