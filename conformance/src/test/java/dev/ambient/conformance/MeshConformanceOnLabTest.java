@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -54,12 +53,7 @@ class MeshConformanceOnLabTest {
   @Test
   void theMeshPassesTheMeshHttpProfile(LabCluster lab) throws Exception {
     Path repo = LabCluster.findRepo();
-    boolean jar = Files.isRegularFile(repo.resolve("gateway-controller/target/mesh.jar"));
-    if (!jar) {
-      System.out.println(
-          "skipped: gateway-controller/target/mesh.jar is not built (run ./mesh build)");
-    }
-    Assumptions.assumeTrue(jar, "skipped: mesh.jar is not built");
+    LabCluster.assumeMeshJarBuilt();
 
     // One rerun of the whole suite, and only after a failure that is printed as such: one run
     // in five on a loaded machine saw a waypoint keep serving a route table that had just been

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -48,13 +47,7 @@ class DataPlaneOnLabTest {
   @BeforeAll
   static void setUp(LabCluster cluster) throws Exception {
     lab = cluster;
-    Path repo = LabCluster.findRepo();
-    boolean jar = Files.isRegularFile(repo.resolve("gateway-controller/target/mesh.jar"));
-    if (!jar) {
-      System.out.println(
-          "skipped: gateway-controller/target/mesh.jar is not built (run ./mesh build)");
-    }
-    Assumptions.assumeTrue(jar, "skipped: mesh.jar is not built");
+    LabCluster.assumeMeshJarBuilt();
     String id = UUID.randomUUID().toString().substring(0, 6);
     mesh = "dp-" + id;
     plain = "plain-" + id;

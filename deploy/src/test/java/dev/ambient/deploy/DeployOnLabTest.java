@@ -7,10 +7,8 @@ import dev.ambient.lab.LabCluster;
 import dev.ambient.lab.LabClusterExtension;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,12 +30,7 @@ class DeployOnLabTest {
   static void setUp(LabCluster cluster) throws Exception {
     lab = cluster;
     repo = LabCluster.findRepo();
-    boolean jar = Files.isRegularFile(repo.resolve("gateway-controller/target/mesh.jar"));
-    if (!jar) {
-      System.out.println(
-          "skipped: gateway-controller/target/mesh.jar is not built (run ./mesh build)");
-    }
-    Assumptions.assumeTrue(jar, "skipped: mesh.jar is not built");
+    LabCluster.assumeMeshJarBuilt();
     lab.mesh(Duration.ofMinutes(5), "crds").orThrow("mesh lab crds");
     lab.k("wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io");
   }

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ambient.lab.LabCluster;
 import dev.ambient.lab.LabClusterExtension;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,13 +25,7 @@ class WaypointOnLabTest {
 
   @Test
   void theWaypointDemoRoutesSplitsSetsHeadersAndDenies(LabCluster lab) throws Exception {
-    Path repo = LabCluster.findRepo();
-    boolean jar = Files.isRegularFile(repo.resolve("gateway-controller/target/mesh.jar"));
-    if (!jar) {
-      System.out.println(
-          "skipped: gateway-controller/target/mesh.jar is not built (run ./mesh build)");
-    }
-    Assumptions.assumeTrue(jar, "skipped: mesh.jar is not built");
+    LabCluster.assumeMeshJarBuilt();
 
     var demo = lab.launcher(Duration.ofMinutes(12), "demo", "--mode", "waypoint");
     System.out.println(demo.stdout());

@@ -70,6 +70,19 @@ public final class LabCluster {
     return false;
   }
 
+  /**
+   * Skips the calling test, with the reason printed, unless the launcher jar the lab runs as the
+   * mesh's images is built.
+   */
+  public static void assumeMeshJarBuilt() {
+    boolean jar = Files.isRegularFile(findRepo().resolve("gateway-controller/target/mesh.jar"));
+    if (!jar) {
+      System.out.println(
+          "skipped: gateway-controller/target/mesh.jar is not built (run ./mesh build)");
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(jar, "skipped: mesh.jar is not built");
+  }
+
   public Result mesh(Duration timeout, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(repo.resolve("mesh").toString());

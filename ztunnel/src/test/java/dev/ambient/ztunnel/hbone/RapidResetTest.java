@@ -61,12 +61,14 @@ class RapidResetTest {
         RawHboneClient.connection(pair.transport, tls, hbone, received).get(20, TimeUnit.SECONDS);
     for (int i = 0; i < MORE_THAN_THE_LIMIT; i++) {
       Http2StreamChannel stream =
-          RawHboneClient.stream(conn, connectToEcho(), true).get(20, TimeUnit.SECONDS);
+          RawHboneClient.stream(conn, connectToEcho(), false, true)
+              .get(20, TimeUnit.SECONDS)
+              .channel();
       stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CONNECT_ERROR)).sync();
     }
     Thread.sleep(500); // a reset answered with a reset would have arrived by now
     // Still the same connection, and it still carries new tunnels.
-    RawHboneClient.stream(conn, connectToEcho(), true).get(20, TimeUnit.SECONDS);
+    RawHboneClient.stream(conn, connectToEcho(), false, true).get(20, TimeUnit.SECONDS);
     assertThat(conn.isActive()).isTrue();
     assertThat(received).isEmpty();
     conn.close().sync();
@@ -79,7 +81,10 @@ class RapidResetTest {
     for (int i = 0; i < MORE_THAN_THE_LIMIT && conn.isActive(); i++) {
       Http2StreamChannel stream;
       try {
-        stream = RawHboneClient.stream(conn, connectToEcho(), false).get(20, TimeUnit.SECONDS);
+        stream =
+            RawHboneClient.stream(conn, connectToEcho(), false, false)
+                .get(20, TimeUnit.SECONDS)
+                .channel();
       } catch (java.util.concurrent.ExecutionException closedMeanwhile) {
         break;
       }
@@ -90,7 +95,7 @@ class RapidResetTest {
     // Other clients are unaffected.
     Channel other =
         RawHboneClient.connection(pair.transport, tls, hbone, received).get(20, TimeUnit.SECONDS);
-    RawHboneClient.stream(other, connectToEcho(), true).get(20, TimeUnit.SECONDS);
+    RawHboneClient.stream(other, connectToEcho(), false, true).get(20, TimeUnit.SECONDS);
     other.close().sync();
   }
 }

@@ -74,57 +74,13 @@ public final class RawHboneClient {
       InetSocketAddress server,
       Http2Headers headers,
       boolean endStream) {
-    CompletableFuture<Integer> result = new CompletableFuture<>();
-    new Bootstrap()
-        .group(transport.workerGroup())
-        .channel(transport.channelClass())
-        .handler(
-            new ChannelInitializer<Channel>() {
-              @Override
-              protected void initChannel(Channel ch) {
-                ch.pipeline()
-                    .addLast(ctx.newHandler(ch.alloc()))
-                    .addLast(
-                        new ChannelInboundHandlerAdapter() {
-                          @Override
-                          public void userEventTriggered(ChannelHandlerContext c, Object evt) {
-                            if (evt instanceof SslHandshakeCompletionEvent done) {
-                              if (!done.isSuccess()) {
-                                result.completeExceptionally(done.cause());
-                                c.close();
-                                return;
-                              }
-                              c.pipeline()
-                                  .addLast(Http2FrameCodecBuilder.forClient().build())
-                                  .addLast(
-                                      new Http2MultiplexHandler(
-                                          new ChannelInboundHandlerAdapter()));
-                              openStream(c.channel(), headers, endStream, result);
-                            }
-                          }
-
-                          @Override
-                          public void channelInactive(ChannelHandlerContext c) {
-                            result.completeExceptionally(new IOException("connection closed"));
-                          }
-
-                          @Override
-                          public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-                            result.completeExceptionally(cause);
-                            c.close();
-                          }
-                        });
-              }
-            })
-        .connect(server)
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                result.completeExceptionally(f.cause());
-              }
-            });
-    return result;
+    return connection(transport, ctx, server, new java.util.concurrent.ConcurrentLinkedQueue<>())
+        .thenCompose(parent -> stream(parent, headers, endStream, true))
+        .thenApply(Response::status);
   }
+
+  /** An opened stream, and its response {@code :status} (0 when not awaited). */
+  public record Response(Http2StreamChannel channel, int status) {}
 
   /**
    * An HTTP/2 connection for tests that drive streams themselves: completes with the parent channel
@@ -173,6 +129,17 @@ public final class RawHboneClient {
                               result.complete(c.channel());
                             }
                           }
+
+                          @Override
+                          public void channelInactive(ChannelHandlerContext c) {
+                            result.completeExceptionally(new IOException("connection closed"));
+                          }
+
+                          @Override
+                          public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+                            result.completeExceptionally(cause);
+                            c.close();
+                          }
                         });
               }
             })
@@ -212,12 +179,18 @@ public final class RawHboneClient {
   }
 
   /**
-   * Opens a stream on a {@link #connection} and sends {@code headers}; completes with the stream
-   * once its response {@code :status} arrived, or at once when {@code awaitResponse} is false.
+   * Opens a stream on a {@link #connection} and sends {@code headers} (ending the stream with them
+   * when {@code endStream}); completes once the response {@code :status} arrived, or at once when
+   * {@code awaitResponse} is false. Fails when the stream or connection closes first.
    */
-  public static CompletableFuture<Http2StreamChannel> stream(
-      Channel parent, Http2Headers headers, boolean awaitResponse) {
-    CompletableFuture<Http2StreamChannel> result = new CompletableFuture<>();
+  public static CompletableFuture<Response> stream(
+      Channel parent, Http2Headers headers, boolean endStream, boolean awaitResponse) {
+    CompletableFuture<Response> result = new CompletableFuture<>();
+    // A server refusing the client after TLS 1.3's handshake (which completes before it checked the
+    // client's certificate) closes the connection under a stream that may not exist yet.
+    parent
+        .closeFuture()
+        .addListener(f -> result.completeExceptionally(new IOException("connection closed")));
     new Http2StreamChannelBootstrap(parent)
         .handler(
             new ChannelInboundHandlerAdapter() {
@@ -225,44 +198,8 @@ public final class RawHboneClient {
               public void channelRead(ChannelHandlerContext c, Object msg) {
                 try {
                   if (msg instanceof Http2HeadersFrame h && h.headers().status() != null) {
-                    result.complete((Http2StreamChannel) c.channel());
-                  }
-                } finally {
-                  ReferenceCountUtil.release(msg);
-                }
-              }
-
-              @Override
-              public void channelInactive(ChannelHandlerContext c) {
-                result.completeExceptionally(new IOException("stream closed"));
-              }
-            })
-        .open()
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                result.completeExceptionally(f.cause());
-                return;
-              }
-              Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
-              stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, false));
-              if (!awaitResponse) {
-                result.complete(stream);
-              }
-            });
-    return result;
-  }
-
-  private static void openStream(
-      Channel parent, Http2Headers headers, boolean endStream, CompletableFuture<Integer> result) {
-    new Http2StreamChannelBootstrap(parent)
-        .handler(
-            new ChannelInboundHandlerAdapter() {
-              @Override
-              public void channelRead(ChannelHandlerContext c, Object msg) {
-                try {
-                  if (msg instanceof Http2HeadersFrame h && h.headers().status() != null) {
-                    result.complete(Integer.parseInt(h.headers().status().toString()));
+                    int status = Integer.parseInt(h.headers().status().toString());
+                    result.complete(new Response((Http2StreamChannel) c.channel(), status));
                   }
                 } finally {
                   ReferenceCountUtil.release(msg);
@@ -283,6 +220,10 @@ public final class RawHboneClient {
               }
               Http2StreamChannel stream = (Http2StreamChannel) f.getNow();
               stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
+              if (!awaitResponse) {
+                result.complete(new Response(stream, 0));
+              }
             });
+    return result;
   }
 }
