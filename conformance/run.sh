@@ -131,6 +131,8 @@ args=(
   -version "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo dev)"
   -contact "see README.md"
   -debug="$debug"
+  # The suite deletes the namespaces it applied, ours included, unless told to keep them.
+  -cleanup-base-resources="$([[ $keep -eq 1 ]] && echo false || echo true)"
 )
 [[ -n $run_test ]] && args+=(-run-test "$run_test")
 
