@@ -52,6 +52,13 @@ final class WaypointFixture implements AutoCloseable {
   final InetAddress badVip = TestAddresses.next();
   final InetAddress tcpVip = TestAddresses.next();
   final InetAddress mirrorVip = TestAddresses.next();
+
+  /**
+   * An h2c-only server (as gRPC servers are) on the server workload, behind {@link #h2cVip}:7070.
+   */
+  final H2cBackend h2cBackend;
+
+  final InetAddress h2cVip = TestAddresses.next();
   final Workload waypoint;
   final MeshState state;
   final WaypointXdsServer xds;
@@ -80,6 +87,7 @@ final class WaypointFixture implements AutoCloseable {
     try {
       backend = new HttpBackend(pair.serverIp, "server");
       mirrorBackend = new HttpBackend(pair.serverIp, "mirror");
+      h2cBackend = new H2cBackend(pair.transport, pair.serverIp);
       waypoint = TestMesh.workload("waypoint", "node-wp", waypointIp, TunnelProtocol.HBONE, null);
       GatewayAddress via = GatewayAddress.ofAddress(waypointIp);
       Service echo =
@@ -110,10 +118,20 @@ final class WaypointFixture implements AutoCloseable {
               mirrorBackend.port(),
               LoadBalancing.ROUND_ROBIN,
               pair.server);
-      pair.add(List.of(waypoint), List.of(echo, bad, tcp, mirror));
+      Service grpc =
+          withWaypoint(
+              TestMesh.service(
+                  "grpc-echo",
+                  h2cVip,
+                  7070,
+                  h2cBackend.port(),
+                  LoadBalancing.ROUND_ROBIN,
+                  pair.server),
+              via);
+      pair.add(List.of(waypoint), List.of(echo, bad, tcp, mirror, grpc));
       state =
           TestMesh.state(
-              List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp, mirror));
+              List.of(pair.client, pair.server, waypoint), List.of(echo, bad, tcp, mirror, grpc));
       Logger logger = (Logger) LoggerFactory.getLogger(WaypointXdsServer.class);
       logs.start();
       logger.addAppender(logs);
@@ -229,6 +247,7 @@ final class WaypointFixture implements AutoCloseable {
     xds.close();
     backend.close();
     mirrorBackend.close();
+    h2cBackend.close();
     pair.close();
     ((Logger) LoggerFactory.getLogger(WaypointXdsServer.class)).detachAppender(logs);
   }

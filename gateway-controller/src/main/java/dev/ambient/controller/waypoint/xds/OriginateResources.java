@@ -42,6 +42,23 @@ final class OriginateResources {
             Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Protos.ads()).setServiceName(name))
         .setConnectTimeout(CONNECT_TIMEOUT)
         .setTransportSocket(Protos.internalUpstream(true))
+        // The app gets the HTTP version its client spoke: gRPC and other h2c clients reach an
+        // HTTP/2 server, HTTP/1.1 clients an HTTP/1.1 one (Envoy's default upstream would turn
+        // every request into HTTP/1.1, which no gRPC server answers). TCP proxying ignores this.
+        .putTypedExtensionProtocolOptions(
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", Protos.any(downstreamHttp()))
+        .build();
+  }
+
+  private static io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+      downstreamHttp() {
+    return io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+        .setUseDownstreamProtocolConfig(
+            io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                .UseDownstreamHttpConfig.newBuilder()
+                .setHttpProtocolOptions(
+                    io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.getDefaultInstance())
+                .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
         .build();
   }
 
