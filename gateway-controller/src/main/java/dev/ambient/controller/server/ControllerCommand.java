@@ -393,7 +393,8 @@ public final class ControllerCommand implements Callable<Integer> {
                   routes == null ? List::of : routes::routes,
                   source::authorizationPolicies,
                   gateways::waypoints,
-                  wasmPlugins == null ? List::of : wasmPlugins::plugins),
+                  wasmPlugins == null ? List::of : wasmPlugins::plugins,
+                  routes == null ? List::of : routes::grpcRoutes),
               new WaypointPolicyTranslator.Settings(
                   KubeTranslator.Settings.DEFAULT.rootNamespace(),
                   caOptions.trustDomain,
