@@ -87,7 +87,7 @@ public final class ControllerCommand implements Callable<Integer> {
           required = true,
           description =
               "Take the mesh from a local object store (Kubernetes-kind YAML written by `mesh"
-                  + " apply -f`): Namespaces, Pods, Services, Gateways, HTTPRoutes and"
+                  + " apply -f`): Namespaces, Pods, Services, Gateways, HTTPRoutes, GRPCRoutes and"
                   + " AuthorizationPolicies, watched; status is written back into the store.")
       Path store;
 
