@@ -19,6 +19,7 @@ import dev.ambient.controller.waypoint.xds.WaypointAuthorizer;
 import dev.ambient.controller.waypoint.xds.WaypointDiscovery;
 import dev.ambient.controller.waypoint.xds.WaypointResources;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,14 +62,25 @@ public final class WaypointFleet implements AutoCloseable {
       Supplier<List<HTTPRoute>> routes,
       Supplier<List<GenericKubernetesResource>> authorizationPolicies,
       Supplier<List<WaypointGateway>> gateways,
-      Supplier<List<GenericKubernetesResource>> wasmPlugins) {
+      Supplier<List<GenericKubernetesResource>> wasmPlugins,
+      Supplier<List<GRPCRoute>> grpcRoutes) {
+    /** Inputs without GRPCRoutes. */
+    public Inputs(
+        Supplier<MeshState> mesh,
+        Supplier<List<HTTPRoute>> routes,
+        Supplier<List<GenericKubernetesResource>> authorizationPolicies,
+        Supplier<List<WaypointGateway>> gateways,
+        Supplier<List<GenericKubernetesResource>> wasmPlugins) {
+      this(mesh, routes, authorizationPolicies, gateways, wasmPlugins, List::of);
+    }
+
     /** Inputs without WasmPlugins. */
     public Inputs(
         Supplier<MeshState> mesh,
         Supplier<List<HTTPRoute>> routes,
         Supplier<List<GenericKubernetesResource>> authorizationPolicies,
         Supplier<List<WaypointGateway>> gateways) {
-      this(mesh, routes, authorizationPolicies, gateways, List::of);
+      this(mesh, routes, authorizationPolicies, gateways, List::of, List::of);
     }
   }
 
@@ -223,7 +235,11 @@ public final class WaypointFleet implements AutoCloseable {
     try {
       MeshState mesh = inputs.mesh().get();
       RouteTables.Result routes =
-          RouteTables.translate(inputs.routes().get(), mesh, policySettings.clusterDomain());
+          RouteTables.translate(
+              inputs.routes().get(),
+              inputs.grpcRoutes().get(),
+              mesh,
+              policySettings.clusterDomain());
       List<GenericKubernetesResource> policies = inputs.authorizationPolicies().get();
       Set<String> problems = new HashSet<>();
       problems.addAll(routes.problems().stream().map(Object::toString).toList());

@@ -15,6 +15,8 @@ import dev.ambient.controller.xds.SnapshotSource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatus;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
@@ -228,14 +230,19 @@ public final class LocalMeshSource implements SnapshotSource {
       services.put(s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s);
     }
     Map<String, List<RouteProblem>> routeProblems = new HashMap<>();
+    RouteTables.Result translatedRoutes = null;
     try {
-      for (RouteProblem p :
-          RouteTables.translate(objects.routes(), current, settings.clusterDomain()).problems()) {
-        routeProblems.computeIfAbsent(p.route(), k -> new ArrayList<>()).add(p);
+      RouteTables.Result translated =
+          RouteTables.translate(
+              objects.routes(), objects.grpcRoutes(), current, settings.clusterDomain());
+      for (RouteProblem p : translated.problems()) {
+        routeProblems.computeIfAbsent(p.kind() + " " + p.route(), k -> new ArrayList<>()).add(p);
       }
+      translatedRoutes = translated;
     } catch (RuntimeException e) {
       log.warn("route problems not computed this pass: {}", e.toString());
     }
+    RouteTables.Result conflicts = translatedRoutes;
     for (StoreObject o : snapshot.objects().values()) {
       try {
         if (o.kind() == StoreKind.HTTP_ROUTE) {
@@ -243,7 +250,11 @@ public final class LocalMeshSource implements SnapshotSource {
           String key = route.getMetadata().getNamespace() + "/" + route.getMetadata().getName();
           List<RouteParentStatus> desired =
               MeshRouteStatus.parents(
-                  route, services::get, routeProblems.getOrDefault(key, List.of()), now);
+                  route,
+                  services::get,
+                  routeProblems.getOrDefault(RouteProblem.HTTP_ROUTE + " " + key, List.of()),
+                  parent -> conflicts != null && conflicts.conflicted(key, parent),
+                  now);
           List<RouteParentStatus> currentParents =
               route.getStatus() == null || route.getStatus().getParents() == null
                   ? List.of()
@@ -253,6 +264,26 @@ public final class LocalMeshSource implements SnapshotSource {
             status.setParents(desired);
             if (store.writeStatus(o, status)) {
               log.info("HTTPRoute {} status written", key);
+            }
+          }
+        } else if (o.kind() == StoreKind.GRPC_ROUTE) {
+          GRPCRoute route = (GRPCRoute) o.object();
+          String key = route.getMetadata().getNamespace() + "/" + route.getMetadata().getName();
+          List<RouteParentStatus> desired =
+              MeshRouteStatus.parents(
+                  route,
+                  services::get,
+                  routeProblems.getOrDefault(RouteProblem.GRPC_ROUTE + " " + key, List.of()),
+                  now);
+          List<RouteParentStatus> currentParents =
+              route.getStatus() == null || route.getStatus().getParents() == null
+                  ? List.of()
+                  : route.getStatus().getParents();
+          if (!desired.equals(currentParents)) {
+            GRPCRouteStatus status = new GRPCRouteStatus();
+            status.setParents(desired);
+            if (store.writeStatus(o, status)) {
+              log.info("GRPCRoute {} status written", key);
             }
           }
         } else if (o.kind() == StoreKind.GATEWAY && StoreValidator.ownProblems(o).isEmpty()) {
@@ -306,6 +337,10 @@ public final class LocalMeshSource implements SnapshotSource {
 
   public List<HTTPRoute> routes() {
     return contents.routes();
+  }
+
+  public List<GRPCRoute> grpcRoutes() {
+    return contents.grpcRoutes();
   }
 
   public List<GenericKubernetesResource> authorizationPolicies() {

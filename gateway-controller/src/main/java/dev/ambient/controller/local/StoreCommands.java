@@ -94,7 +94,7 @@ public final class StoreCommands {
       mixinStandardHelpOptions = true,
       description =
           "Create or update objects in the local store (Namespace, Pod, Service, Gateway,"
-              + " HTTPRoute, AuthorizationPolicy). Every object is validated first, as the"
+              + " HTTPRoute, GRPCRoute, AuthorizationPolicy). Every object is validated first, as the"
               + " controller's translation would judge it; then all are written, or none.")
   public static final class Apply extends StoreVerb {
     @Override

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ public record StoreContents(
     List<Service> services,
     List<Gateway> gateways,
     List<HTTPRoute> routes,
-    List<GenericKubernetesResource> authorizationPolicies) {
+    List<GenericKubernetesResource> authorizationPolicies,
+    List<GRPCRoute> grpcRoutes) {
   public StoreContents {
     namespaces = List.copyOf(namespaces);
     pods = List.copyOf(pods);
@@ -29,10 +31,12 @@ public record StoreContents(
     gateways = List.copyOf(gateways);
     routes = List.copyOf(routes);
     authorizationPolicies = List.copyOf(authorizationPolicies);
+    grpcRoutes = List.copyOf(grpcRoutes);
   }
 
   public static final StoreContents EMPTY =
-      new StoreContents(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+      new StoreContents(
+          List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
 
   public static StoreContents of(Collection<StoreObject> objects) {
     List<Namespace> namespaces = new ArrayList<>();
@@ -41,6 +45,7 @@ public record StoreContents(
     List<Gateway> gateways = new ArrayList<>();
     List<HTTPRoute> routes = new ArrayList<>();
     List<GenericKubernetesResource> policies = new ArrayList<>();
+    List<GRPCRoute> grpcRoutes = new ArrayList<>();
     for (StoreObject o : objects) {
       switch (o.kind()) {
         case NAMESPACE -> namespaces.add((Namespace) o.object());
@@ -48,10 +53,11 @@ public record StoreContents(
         case SERVICE -> services.add((Service) o.object());
         case GATEWAY -> gateways.add((Gateway) o.object());
         case HTTP_ROUTE -> routes.add((HTTPRoute) o.object());
+        case GRPC_ROUTE -> grpcRoutes.add((GRPCRoute) o.object());
         case AUTHORIZATION_POLICY -> policies.add((GenericKubernetesResource) o.object());
       }
     }
-    return new StoreContents(namespaces, pods, services, gateways, routes, policies);
+    return new StoreContents(namespaces, pods, services, gateways, routes, policies, grpcRoutes);
   }
 
   /**

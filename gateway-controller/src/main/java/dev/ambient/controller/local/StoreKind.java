@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import java.util.ArrayList;
@@ -32,6 +33,12 @@ public enum StoreKind {
       Set.of("gateway.networking.k8s.io/v1"),
       true,
       HTTPRoute.class),
+  GRPC_ROUTE(
+      "gateway.networking.k8s.io",
+      "GRPCRoute",
+      Set.of("gateway.networking.k8s.io/v1"),
+      true,
+      GRPCRoute.class),
   AUTHORIZATION_POLICY(
       "security.istio.io",
       "AuthorizationPolicy",
@@ -104,6 +111,6 @@ public enum StoreKind {
    * A local Pod's status is the user's: it carries the pod's address, as the kubelet would.
    */
   public boolean controllerOwnsStatus() {
-    return this == GATEWAY || this == HTTP_ROUTE;
+    return this == GATEWAY || this == HTTP_ROUTE || this == GRPC_ROUTE;
   }
 }

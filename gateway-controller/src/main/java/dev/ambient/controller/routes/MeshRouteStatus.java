@@ -3,8 +3,12 @@ package dev.ambient.controller.routes;
 import dev.ambient.controller.status.Conditions;
 import dev.ambient.controller.waypoint.RouteProblem;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
@@ -19,12 +23,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 
 /**
- * The status an HTTPRoute's Service parents should have (GEP-1294, mesh routes): one entry per
- * distinct Service parentRef, with our controllerName, Accepted and ResolvedRefs conditions and the
- * route's generation. Entries of other controllers (a Gateway's, say) are kept as they are. Pure:
- * the caller supplies the Services and the time.
+ * The status an HTTPRoute's or GRPCRoute's Service parents should have (GEP-1294, mesh routes): one
+ * entry per distinct Service parentRef, with our controllerName, Accepted and ResolvedRefs
+ * conditions and the route's generation. Entries of other controllers (a Gateway's, say) are kept
+ * as they are. Pure: the caller supplies the Services and the time.
  */
 public final class MeshRouteStatus {
   public static final String CONTROLLER_NAME = "dev.ambient/mesh-controller";
@@ -57,30 +62,118 @@ public final class MeshRouteStatus {
       Function<String, Service> services,
       List<RouteProblem> problems,
       Instant now) {
-    String ns = route.getMetadata().getNamespace();
-    Long generation = route.getMetadata().getGeneration();
-    List<RouteParentStatus> existing =
-        route.getStatus() == null || route.getStatus().getParents() == null
+    return parents(route, services, problems, parent -> false, now);
+  }
+
+  /**
+   * @param conflicted whether the parentRef at this index of {@code spec.parentRefs} lost all its
+   *     ports to GRPCRoutes (GEP-1294): Accepted=False, reason Conflicted
+   * @return the route's complete {@code status.parents}
+   */
+  public static List<RouteParentStatus> parents(
+      HTTPRoute route,
+      Function<String, Service> services,
+      List<RouteProblem> problems,
+      IntPredicate conflicted,
+      Instant now) {
+    List<List<Ref>> backends = new ArrayList<>();
+    List<HTTPRouteRule> rules =
+        route.getSpec() == null || route.getSpec().getRules() == null
             ? List.of()
-            : route.getStatus().getParents();
+            : route.getSpec().getRules();
+    for (HTTPRouteRule rule : rules) {
+      List<Ref> refs = new ArrayList<>();
+      for (HTTPBackendRef b :
+          rule.getBackendRefs() == null ? List.<HTTPBackendRef>of() : rule.getBackendRefs()) {
+        refs.add(new Ref(b.getGroup(), b.getKind(), b.getName(), b.getNamespace()));
+      }
+      backends.add(refs);
+    }
+    return parents(
+        route.getMetadata(),
+        route.getSpec() == null ? null : route.getSpec().getParentRefs(),
+        route.getStatus() == null ? null : route.getStatus().getParents(),
+        backends,
+        services,
+        problems,
+        conflicted,
+        now);
+  }
+
+  /**
+   * A GRPCRoute's parents, judged as an HTTPRoute's (a GRPCRoute is never Conflicted: it wins).
+   *
+   * @return the route's complete {@code status.parents}
+   */
+  public static List<RouteParentStatus> parents(
+      GRPCRoute route,
+      Function<String, Service> services,
+      List<RouteProblem> problems,
+      Instant now) {
+    List<List<Ref>> backends = new ArrayList<>();
+    List<GRPCRouteRule> rules =
+        route.getSpec() == null || route.getSpec().getRules() == null
+            ? List.of()
+            : route.getSpec().getRules();
+    for (GRPCRouteRule rule : rules) {
+      List<Ref> refs = new ArrayList<>();
+      for (GRPCBackendRef b :
+          rule.getBackendRefs() == null ? List.<GRPCBackendRef>of() : rule.getBackendRefs()) {
+        refs.add(new Ref(b.getGroup(), b.getKind(), b.getName(), b.getNamespace()));
+      }
+      backends.add(refs);
+    }
+    return parents(
+        route.getMetadata(),
+        route.getSpec() == null ? null : route.getSpec().getParentRefs(),
+        route.getStatus() == null ? null : route.getStatus().getParents(),
+        backends,
+        services,
+        problems,
+        parent -> false,
+        now);
+  }
+
+  /** A backendRef, of either route kind, as far as ResolvedRefs looks at it. */
+  private record Ref(String group, String kind, String name, String namespace) {}
+
+  private static List<RouteParentStatus> parents(
+      ObjectMeta meta,
+      List<ParentReference> parentRefs,
+      List<RouteParentStatus> status,
+      List<List<Ref>> backends,
+      Function<String, Service> services,
+      List<RouteProblem> problems,
+      IntPredicate conflicted,
+      Instant now) {
+    String ns = meta.getNamespace();
+    Long generation = meta.getGeneration();
+    List<RouteParentStatus> existing = status == null ? List.of() : status;
     List<RouteParentStatus> out = new ArrayList<>();
     for (RouteParentStatus p : existing) {
       if (!CONTROLLER_NAME.equals(p.getControllerName())) {
         out.add(p);
       }
     }
-    Condition resolved = resolvedRefs(route, services, generation);
+    Condition resolved = resolvedRefs(ns, backends, services, generation);
     Condition partial = partiallyInvalid(problems, generation);
     Set<ParentReference> seen = new LinkedHashSet<>();
-    List<ParentReference> refs =
-        route.getSpec() == null || route.getSpec().getParentRefs() == null
-            ? List.of()
-            : route.getSpec().getParentRefs();
-    for (ParentReference ref : refs) {
+    List<ParentReference> refs = parentRefs == null ? List.of() : parentRefs;
+    for (int i = 0; i < refs.size(); i++) {
+      ParentReference ref = refs.get(i);
       if (!isServiceRef(ref.getGroup(), ref.getKind()) || !seen.add(echo(ref))) {
         continue;
       }
       Condition accepted = accepted(ref, ns, services, generation);
+      if ("True".equals(accepted.getStatus()) && conflicted.test(i)) {
+        accepted =
+            condition(
+                "Accepted",
+                false,
+                "Conflicted",
+                "a GRPCRoute on the same Service port takes precedence over this HTTPRoute",
+                generation);
+      }
       RouteParentStatus previous = find(existing, ref);
       List<Condition> conditions = new ArrayList<>();
       conditions.add(keepTransitionTime(accepted, previous, now));
@@ -177,38 +270,32 @@ public final class MeshRouteStatus {
    * backends need no ReferenceGrant on mesh routes (GEP-1294).
    */
   private static Condition resolvedRefs(
-      HTTPRoute route, Function<String, Service> services, Long gen) {
-    String ns = route.getMetadata().getNamespace();
-    List<HTTPRouteRule> rules =
-        route.getSpec() == null || route.getSpec().getRules() == null
-            ? List.of()
-            : route.getSpec().getRules();
+      String ns, List<List<Ref>> rules, Function<String, Service> services, Long gen) {
     for (int r = 0; r < rules.size(); r++) {
-      List<HTTPBackendRef> backends =
-          rules.get(r).getBackendRefs() == null ? List.of() : rules.get(r).getBackendRefs();
+      List<Ref> backends = rules.get(r);
       for (int b = 0; b < backends.size(); b++) {
-        HTTPBackendRef ref = backends.get(b);
-        String kind = ref.getKind() == null ? "Service" : ref.getKind();
+        Ref ref = backends.get(b);
+        String kind = ref.kind() == null ? "Service" : ref.kind();
         String where = "spec.rules[" + r + "].backendRefs[" + b + "]";
-        if (!isServiceRef(ref.getGroup(), kind)) {
+        if (!isServiceRef(ref.group(), kind)) {
           return condition(
               "ResolvedRefs",
               false,
               "InvalidKind",
               where
                   + ": kind "
-                  + (ref.getGroup() == null || ref.getGroup().isEmpty() ? "" : ref.getGroup() + "/")
+                  + (ref.group() == null || ref.group().isEmpty() ? "" : ref.group() + "/")
                   + kind
                   + " is not supported (Service only)",
               gen);
         }
-        String bns = ref.getNamespace() == null ? ns : ref.getNamespace();
-        if (services.apply(bns + "/" + ref.getName()) == null) {
+        String bns = ref.namespace() == null ? ns : ref.namespace();
+        if (services.apply(bns + "/" + ref.name()) == null) {
           return condition(
               "ResolvedRefs",
               false,
               "BackendNotFound",
-              where + ": Service " + bns + "/" + ref.getName() + " not found",
+              where + ": Service " + bns + "/" + ref.name() + " not found",
               gen);
         }
       }

@@ -87,7 +87,7 @@ public final class ControllerCommand implements Callable<Integer> {
           required = true,
           description =
               "Take the mesh from a local object store (Kubernetes-kind YAML written by `mesh"
-                  + " apply -f`): Namespaces, Pods, Services, Gateways, HTTPRoutes and"
+                  + " apply -f`): Namespaces, Pods, Services, Gateways, HTTPRoutes, GRPCRoutes and"
                   + " AuthorizationPolicies, watched; status is written back into the store.")
       Path store;
 
@@ -393,7 +393,8 @@ public final class ControllerCommand implements Callable<Integer> {
                   routes == null ? List::of : routes::routes,
                   source::authorizationPolicies,
                   gateways::waypoints,
-                  wasmPlugins == null ? List::of : wasmPlugins::plugins),
+                  wasmPlugins == null ? List::of : wasmPlugins::plugins,
+                  routes == null ? List::of : routes::grpcRoutes),
               new WaypointPolicyTranslator.Settings(
                   KubeTranslator.Settings.DEFAULT.rootNamespace(),
                   caOptions.trustDomain,

@@ -104,7 +104,12 @@ public final class LocalStoreMode {
         WaypointFleet.forPods(
             discovery,
             new WaypointFleet.Inputs(
-                source::current, source::routes, source::authorizationPolicies, source::waypoints),
+                source::current,
+                source::routes,
+                source::authorizationPolicies,
+                source::waypoints,
+                List::of,
+                source::grpcRoutes),
             new WaypointPolicyTranslator.Settings(
                 settings.rootNamespace(), trustDomain, settings.clusterDomain()),
             ProtocolPolicy.DECLARED);

@@ -4,6 +4,9 @@ import dev.ambient.api.model.MeshState;
 import dev.ambient.api.model.Service;
 import dev.ambient.api.model.ServicePort;
 import dev.ambient.controller.routes.MeshRouteStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPQueryParamMatch;
@@ -15,11 +18,13 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * HTTPRoutes with Service parents (GEP-1294) to the route tables of the services' waypoints, a pure
@@ -41,20 +46,91 @@ import java.util.Set;
  * not implement answers 500 (skipping the filter could let through what it would have stopped); a
  * backendRef that does not resolve keeps its weight and its share of the requests gets 500; a
  * mirror that does not resolve is left out (the request itself is unaffected).
+ *
+ * <p>GRPCRoutes (GEP-1016) bind the same way and become the same rules ({@link GrpcRouteRules}: a
+ * method match is a path match), ordered by GRPCRoute precedence (longest service, then method,
+ * then most header matches). Where a GRPCRoute and an HTTPRoute apply to the same clients of a port
+ * (the producer's routes, or one consumer namespace's), the GRPCRoute wins (GEP-1294's order of
+ * route kinds) and the HTTPRoute is left out there: a {@link Conflict}.
  */
 public final class RouteTables {
   private RouteTables() {}
 
-  /** The tables, and everything of the routes that was left out or answers 500, and why. */
-  public record Result(Map<BackendRef, List<RouteRule>> tables, List<RouteProblem> problems) {
+  /**
+   * The tables, and everything of the routes that was left out or answers 500, and why, and the
+   * HTTPRoutes' parentRefs overridden by GRPCRoutes.
+   */
+  public record Result(
+      Map<BackendRef, List<RouteRule>> tables,
+      List<RouteProblem> problems,
+      List<Conflict> conflicts) {
     public Result {
       tables = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tables));
       problems = List.copyOf(problems);
+      conflicts = List.copyOf(conflicts);
+    }
+
+    public Result(Map<BackendRef, List<RouteRule>> tables, List<RouteProblem> problems) {
+      this(tables, problems, List.of());
+    }
+
+    /**
+     * Whether HTTPRoute {@code route} ({@code namespace/name}) lost, to GRPCRoutes, every service
+     * port its parentRef at {@code parentIndex} binds (its status says Conflicted there).
+     */
+    public boolean conflicted(String route, int parentIndex) {
+      return conflicts.stream()
+          .anyMatch(c -> c.route().equals(route) && c.parentIndex() == parentIndex && c.whole());
+    }
+  }
+
+  /**
+   * An HTTPRoute's parentRef whose service ports (all of them when {@code whole}) carry a GRPCRoute
+   * for the same clients, which wins: the HTTPRoute is left out there.
+   *
+   * @param route {@code namespace/name}
+   * @param parentIndex the index in {@code spec.parentRefs}
+   * @param ports the service ports where the GRPCRoute wins
+   */
+  public record Conflict(String route, int parentIndex, List<BackendRef> ports, boolean whole) {
+    public Conflict {
+      ports = List.copyOf(ports);
+    }
+  }
+
+  /** Where a route comes from: for rule names, problems and the order of equal rules. */
+  private record Source(String kind, String namespace, String name, String created) {
+    static Source of(String kind, ObjectMeta meta) {
+      return new Source(
+          kind,
+          meta.getNamespace(),
+          meta.getName(),
+          meta.getCreationTimestamp() == null ? "" : meta.getCreationTimestamp());
+    }
+
+    String display() {
+      return namespace + "/" + name;
+    }
+
+    boolean grpc() {
+      return kind.equals(RouteProblem.GRPC_ROUTE);
+    }
+
+    /** The Envoy route name of a rule's match; GRPCRoutes' apart from HTTPRoutes' of a name. */
+    String ruleName(int rule, int match) {
+      return (grpc() ? "grpc:" : "") + namespace + "." + name + "." + rule + "." + match;
+    }
+
+    RouteProblem problem(String field, String reason) {
+      return new RouteProblem(display(), field, reason, kind);
     }
   }
 
   private record Candidate(
       RouteRule rule,
+      boolean grpc,
+      int grpcService,
+      int grpcMethod,
       int pathRank,
       int pathLength,
       boolean method,
@@ -70,6 +146,9 @@ public final class RouteTables {
     Candidate consumedBy(String namespace) {
       return new Candidate(
           rule.forClientsOf(namespace),
+          grpc,
+          grpcService,
+          grpcMethod,
           pathRank,
           pathLength,
           method,
@@ -88,12 +167,25 @@ public final class RouteTables {
       Comparator.comparing(
           Candidate::consumer, Comparator.nullsLast(Comparator.<String>naturalOrder()));
 
-  private static final Comparator<Candidate> PRECEDENCE =
+  private static final Comparator<Candidate> HTTP_PRECEDENCE =
       Comparator.comparingInt(Candidate::pathRank)
           .thenComparing(Comparator.comparingInt(Candidate::pathLength).reversed())
           .thenComparing(c -> c.method() ? 0 : 1)
           .thenComparing(Comparator.comparingInt(Candidate::headers).reversed())
-          .thenComparing(Comparator.comparingInt(Candidate::queryParams).reversed())
+          .thenComparing(Comparator.comparingInt(Candidate::queryParams).reversed());
+
+  /** GRPCRoute precedence (hostnames do not apply to mesh routes). */
+  private static final Comparator<Candidate> GRPC_PRECEDENCE =
+      Comparator.comparingInt(Candidate::grpcService)
+          .reversed()
+          .thenComparing(Comparator.comparingInt(Candidate::grpcMethod).reversed())
+          .thenComparing(Comparator.comparingInt(Candidate::headers).reversed());
+
+  /** GRPCRoutes' rules before HTTPRoutes' (only one kind remains per group anyway). */
+  private static final Comparator<Candidate> PRECEDENCE =
+      Comparator.comparing((Candidate c) -> c.grpc() ? 0 : 1)
+          .thenComparing(
+              (a, b) -> a.grpc() ? GRPC_PRECEDENCE.compare(a, b) : HTTP_PRECEDENCE.compare(a, b))
           .thenComparing(Candidate::created)
           .thenComparing(Candidate::route)
           .thenComparingInt(Candidate::ruleIndex)
@@ -114,17 +206,93 @@ public final class RouteTables {
    * @param clusterDomain the DNS domain of service hostnames ({@code cluster.local})
    */
   public static Result translate(List<HTTPRoute> routes, MeshState state, String clusterDomain) {
+    return translate(routes, List.of(), state, clusterDomain);
+  }
+
+  /**
+   * HTTPRoutes and GRPCRoutes together (a GRPCRoute wins a port over an HTTPRoute).
+   *
+   * @param clusterDomain the DNS domain of service hostnames ({@code cluster.local})
+   */
+  public static Result translate(
+      List<HTTPRoute> routes, List<GRPCRoute> grpcRoutes, MeshState state, String clusterDomain) {
     BackendResolver resolver = new BackendResolver(state, clusterDomain);
-    List<RouteProblem> problems = new ArrayList<>();
-    Map<BackendRef, List<Candidate>> byPort = new LinkedHashMap<>();
-    Set<BackendRef> producerBound = new HashSet<>();
+    Binder binder = new Binder(state, clusterDomain);
+    for (GRPCRoute route : grpcRoutes) {
+      if (route.getSpec() == null || route.getSpec().getParentRefs() == null) {
+        continue;
+      }
+      Source source = Source.of(RouteProblem.GRPC_ROUTE, route.getMetadata());
+      binder.bind(
+          source,
+          route.getSpec().getParentRefs(),
+          () -> grpcCandidates(source, route, resolver, binder.problems));
+    }
     for (HTTPRoute route : routes) {
       if (route.getSpec() == null || route.getSpec().getParentRefs() == null) {
         continue;
       }
-      String ns = route.getMetadata().getNamespace();
+      Source source = Source.of(RouteProblem.HTTP_ROUTE, route.getMetadata());
+      binder.bind(
+          source,
+          route.getSpec().getParentRefs(),
+          () -> candidates(source, route, resolver, binder.problems));
+    }
+    Map<BackendRef, List<RouteRule>> tables = new LinkedHashMap<>();
+    binder.byPort.forEach(
+        (port, list) -> {
+          // GEP-1294: where a GRPCRoute applies to the same clients, HTTPRoutes do not.
+          Set<String> grpcGroups = new HashSet<>();
+          list.stream().filter(Candidate::grpc).forEach(c -> grpcGroups.add(group(c.consumer())));
+          List<Candidate> sorted = new ArrayList<>();
+          for (Candidate c : list) {
+            if (c.grpc() || !grpcGroups.contains(group(c.consumer()))) {
+              sorted.add(c);
+            }
+          }
+          sorted.sort(GROUP.thenComparing(PRECEDENCE));
+          List<RouteRule> rules = new ArrayList<>();
+          for (Candidate c : sorted) {
+            if (rules.stream().noneMatch(r -> r.name().equals(c.rule().name()))) {
+              rules.add(c.rule());
+            }
+          }
+          if (!binder.producerBound.contains(port)) {
+            // Only consumer routes: everyone else still reaches the service as without routes.
+            rules.add(RouteRule.toSelf(port));
+          }
+          tables.put(port, List.copyOf(rules));
+        });
+    return new Result(tables, binder.problems, binder.conflicts());
+  }
+
+  private static String group(String consumer) {
+    return consumer == null ? "" : consumer;
+  }
+
+  /** Routes to the service ports their parentRefs bind, remembering who bound where. */
+  private static final class Binder {
+    private final MeshState state;
+    private final String clusterDomain;
+    final List<RouteProblem> problems = new ArrayList<>();
+    final Map<BackendRef, List<Candidate>> byPort = new LinkedHashMap<>();
+    final Set<BackendRef> producerBound = new HashSet<>();
+    // Per port, the client groups ("" for the producer's) a GRPCRoute binds for.
+    private final Map<BackendRef, Set<String>> grpcGroups = new HashMap<>();
+    private final List<HttpBinding> httpBindings = new ArrayList<>();
+
+    private record HttpBinding(String route, int parentIndex, BackendRef port, String group) {}
+
+    Binder(MeshState state, String clusterDomain) {
+      this.state = state;
+      this.clusterDomain = clusterDomain;
+    }
+
+    void bind(Source source, List<ParentReference> parents, Supplier<List<Candidate>> translate) {
+      String ns = source.namespace();
       List<Candidate> candidates = null;
-      for (ParentReference parent : route.getSpec().getParentRefs()) {
+      for (int p = 0; p < parents.size(); p++) {
+        ParentReference parent = parents.get(p);
         if (!MeshRouteStatus.isServiceRef(parent.getGroup(), parent.getKind())) {
           continue;
         }
@@ -142,11 +310,18 @@ public final class RouteTables {
           }
           if (candidates == null) {
             // Only routes that bind somewhere are translated (and report problems).
-            candidates = candidates(route, resolver, problems);
+            candidates = translate.get();
           }
           BackendRef key = new BackendRef(service.resourceName(), port.port());
           List<Candidate> bound = byPort.computeIfAbsent(key, k -> new ArrayList<>());
-          if (ns.equals(service.namespace())) {
+          boolean producer = ns.equals(service.namespace());
+          String group = producer ? "" : ns;
+          if (source.grpc()) {
+            grpcGroups.computeIfAbsent(key, k -> new HashSet<>()).add(group);
+          } else {
+            httpBindings.add(new HttpBinding(source.display(), p, key, group));
+          }
+          if (producer) {
             producerBound.add(key);
             bound.addAll(candidates);
           } else {
@@ -155,24 +330,30 @@ public final class RouteTables {
         }
       }
     }
-    Map<BackendRef, List<RouteRule>> tables = new LinkedHashMap<>();
-    byPort.forEach(
-        (port, list) -> {
-          List<Candidate> sorted = new ArrayList<>(list);
-          sorted.sort(GROUP.thenComparing(PRECEDENCE));
-          List<RouteRule> rules = new ArrayList<>();
-          for (Candidate c : sorted) {
-            if (rules.stream().noneMatch(r -> r.name().equals(c.rule().name()))) {
-              rules.add(c.rule());
-            }
+
+    /** The HTTPRoutes' parentRefs that lost ports to GRPCRoutes. */
+    List<Conflict> conflicts() {
+      Map<String, List<HttpBinding>> byParent = new LinkedHashMap<>();
+      for (HttpBinding b : httpBindings) {
+        byParent.computeIfAbsent(b.route() + "#" + b.parentIndex(), k -> new ArrayList<>()).add(b);
+      }
+      List<Conflict> out = new ArrayList<>();
+      for (List<HttpBinding> bindings : byParent.values()) {
+        List<BackendRef> lost = new ArrayList<>();
+        for (HttpBinding b : bindings) {
+          if (grpcGroups.getOrDefault(b.port(), Set.of()).contains(b.group())
+              && !lost.contains(b.port())) {
+            lost.add(b.port());
           }
-          if (!producerBound.contains(port)) {
-            // Only consumer routes: everyone else still reaches the service as without routes.
-            rules.add(RouteRule.toSelf(port));
-          }
-          tables.put(port, List.copyOf(rules));
-        });
-    return new Result(tables, problems);
+        }
+        if (!lost.isEmpty()) {
+          HttpBinding first = bindings.get(0);
+          boolean whole = bindings.stream().allMatch(b -> lost.contains(b.port()));
+          out.add(new Conflict(first.route(), first.parentIndex(), lost, whole));
+        }
+      }
+      return out;
+    }
   }
 
   static String hostname(String ns, String name, String clusterDomain) {
@@ -180,41 +361,29 @@ public final class RouteTables {
   }
 
   private static List<Candidate> candidates(
-      HTTPRoute route, BackendResolver resolver, List<RouteProblem> problems) {
-    String ns = route.getMetadata().getNamespace();
-    String routeName = ns + "/" + route.getMetadata().getName();
-    String created =
-        route.getMetadata().getCreationTimestamp() == null
-            ? ""
-            : route.getMetadata().getCreationTimestamp();
+      Source source, HTTPRoute route, BackendResolver resolver, List<RouteProblem> problems) {
     List<Candidate> out = new ArrayList<>();
     List<HTTPRouteRule> rules =
         route.getSpec().getRules() == null ? List.of() : route.getSpec().getRules();
     for (int r = 0; r < rules.size(); r++) {
       String field = "spec.rules[" + r + "]";
-      List<RouteRule> translated;
-      try {
-        translated = rule(route, rules.get(r), r, field, resolver, problems);
-      } catch (InvalidField e) {
-        problems.add(new RouteProblem(routeName, e.field(), "rule left out: " + e.reason()));
-        continue;
-      } catch (IllegalArgumentException e) {
-        // A model invariant the checks above missed: still only this rule is left out.
-        problems.add(new RouteProblem(routeName, field, "rule left out: " + e.getMessage()));
-        continue;
-      }
+      List<RouteRule> translated =
+          ruleOrNothing(source, rules.get(r), r, field, resolver, problems);
       for (int m = 0; m < translated.size(); m++) {
         RouteRule rule = translated.get(m);
         out.add(
             new Candidate(
                 rule,
+                false,
+                0,
+                0,
                 rule.path().kind() == PathMatch.Kind.EXACT ? 0 : 1,
                 rule.path().value().length(),
                 rule.method() != null,
                 rule.headers().size(),
                 rule.queryParams().size(),
-                created,
-                routeName,
+                source.created(),
+                source.display(),
                 r,
                 m,
                 null));
@@ -223,17 +392,75 @@ public final class RouteTables {
     return out;
   }
 
+  private static List<Candidate> grpcCandidates(
+      Source source, GRPCRoute route, BackendResolver resolver, List<RouteProblem> problems) {
+    List<Candidate> out = new ArrayList<>();
+    List<GRPCRouteRule> rules =
+        route.getSpec().getRules() == null ? List.of() : route.getSpec().getRules();
+    for (int r = 0; r < rules.size(); r++) {
+      String field = "spec.rules[" + r + "]";
+      HTTPRouteRule http;
+      try {
+        http = GrpcRouteRules.toHttp(rules.get(r), field);
+      } catch (InvalidField e) {
+        problems.add(source.problem(e.field(), "rule left out: " + e.reason()));
+        continue;
+      }
+      List<RouteRule> translated = ruleOrNothing(source, http, r, field, resolver, problems);
+      List<GrpcRouteRules.Specificity> keys = GrpcRouteRules.specificity(rules.get(r));
+      for (int m = 0; m < translated.size(); m++) {
+        RouteRule rule = translated.get(m);
+        GrpcRouteRules.Specificity k = keys.get(m);
+        out.add(
+            new Candidate(
+                rule,
+                true,
+                k.service(),
+                k.method(),
+                0,
+                0,
+                false,
+                k.headers(),
+                0,
+                source.created(),
+                source.display(),
+                r,
+                m,
+                null));
+      }
+    }
+    return out;
+  }
+
+  /** The rule's RouteRules, or none (and why, in {@code problems}). */
+  private static List<RouteRule> ruleOrNothing(
+      Source source,
+      HTTPRouteRule rule,
+      int index,
+      String field,
+      BackendResolver resolver,
+      List<RouteProblem> problems) {
+    try {
+      return rule(source, rule, index, field, resolver, problems);
+    } catch (InvalidField e) {
+      problems.add(source.problem(e.field(), "rule left out: " + e.reason()));
+    } catch (IllegalArgumentException e) {
+      // A model invariant the checks above missed: still only this rule is left out.
+      problems.add(source.problem(field, "rule left out: " + e.getMessage()));
+    }
+    return List.of();
+  }
+
   /** One rule to one RouteRule per match, or throws: the rule is left out whole. */
   private static List<RouteRule> rule(
-      HTTPRoute route,
+      Source source,
       HTTPRouteRule rule,
       int index,
       String field,
       BackendResolver resolver,
       List<RouteProblem> problems)
       throws InvalidField {
-    String ns = route.getMetadata().getNamespace();
-    String routeName = ns + "/" + route.getMetadata().getName();
+    String ns = source.namespace();
     RouteTimeouts timeouts = timeouts(rule.getTimeouts(), field + ".timeouts");
     RouteFilters filters =
         RouteFilters.parse(rule.getFilters(), field + ".filters", false, resolver, ns);
@@ -267,22 +494,20 @@ public final class RouteTables {
     boolean failClosed = filters.unsupported != null;
     if (failClosed) {
       found.add(
-          new RouteProblem(
-              routeName,
-              filters.unsupported.field(),
-              "rule answers 500: " + filters.unsupported.reason()));
+          source.problem(
+              filters.unsupported.field(), "rule answers 500: " + filters.unsupported.reason()));
       backends = List.of();
     } else {
-      backends = backends(refs, field + ".backendRefs", ns, resolver, routeName, found);
+      backends = backends(refs, field + ".backendRefs", ns, resolver, source, found);
       for (InvalidField e : filters.droppedMirrors) {
-        found.add(new RouteProblem(routeName, e.field(), "mirror left out: " + e.reason()));
+        found.add(source.problem(e.field(), "mirror left out: " + e.reason()));
       }
     }
     problems.addAll(found);
     List<RouteRule> out = new ArrayList<>();
     for (int m = 0; m < matches.size(); m++) {
       HTTPRouteMatch match = matches.get(m);
-      String name = ns + "." + route.getMetadata().getName() + "." + index + "." + m;
+      String name = source.ruleName(index, m);
       out.add(
           failClosed
               ? new RouteRule(
@@ -430,7 +655,7 @@ public final class RouteTables {
       String field,
       String ns,
       BackendResolver resolver,
-      String routeName,
+      Source source,
       List<RouteProblem> problems)
       throws InvalidField {
     List<WeightedBackend> out = new ArrayList<>();
@@ -462,7 +687,7 @@ public final class RouteTables {
         out.add(
             new WeightedBackend(target, weight, filters.requestHeaders, filters.responseHeaders));
       } catch (InvalidField e) {
-        problems.add(new RouteProblem(routeName, e.field(), "backend answers 500: " + e.reason()));
+        problems.add(source.problem(e.field(), "backend answers 500: " + e.reason()));
         out.add(WeightedBackend.invalid(weight));
       }
     }

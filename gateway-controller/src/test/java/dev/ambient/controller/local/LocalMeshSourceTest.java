@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ambient.api.model.MeshState;
 import dev.ambient.controller.gateway.WaypointGateway;
 import dev.ambient.controller.kube.KubeTranslator;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -146,6 +147,49 @@ class LocalMeshSourceTest {
     store.delete(reader.parse(WAYPOINT, "x").objects());
     await(() -> waypoints.last.isEmpty());
     await(() -> source.current().config().services().size() == 2);
+  }
+
+  @Test
+  void aGrpcRouteIsHeldGetsStatusAndWinsThePortOverAnHttpRoute() throws Exception {
+    apply(
+        NAMESPACE,
+        pod("echo", "10.1.0.5", "node-b"),
+        pod("echo-v2", "10.1.0.6", "node-b"),
+        service("echo", "10.96.0.10", "wp"),
+        service("echo-v2", "10.96.0.11", null),
+        WAYPOINT,
+        route("r", "echo-v2"),
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: g, namespace: demo}
+        spec:
+          parentRefs: [{group: "", kind: Service, name: echo, port: 80}]
+          rules:
+          - matches: [{method: {service: pkg.Echo}}]
+            backendRefs: [{name: echo-v2, port: 80}]
+        """);
+    source =
+        LocalMeshSource.start(
+            store, KubeTranslator.Settings.DEFAULT, new FakeWaypoints(), Duration.ofMillis(50));
+    assertThat(source.grpcRoutes()).hasSize(1);
+
+    await(() -> grpcRouteStatus() != null && routeStatus("r") != null);
+    GRPCRoute g = (GRPCRoute) read("GRPCRoute/demo/g");
+    assertThat(g.getStatus().getParents().get(0).getConditions())
+        .extracting(c -> c.getType() + "=" + c.getStatus())
+        .containsExactly("Accepted=True", "ResolvedRefs=True");
+    HTTPRoute r = (HTTPRoute) read("HTTPRoute/demo/r");
+    assertThat(r.getStatus().getParents().get(0).getConditions())
+        .extracting(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
+        .contains("Accepted=False/Conflicted");
+  }
+
+  String grpcRouteStatus() {
+    GRPCRoute g = (GRPCRoute) read("GRPCRoute/demo/g");
+    return g.getStatus() == null || g.getStatus().getParents() == null
+        ? null
+        : g.getStatus().getParents().toString();
   }
 
   @Test

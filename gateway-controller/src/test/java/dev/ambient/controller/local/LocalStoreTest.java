@@ -259,7 +259,7 @@ class LocalStoreTest {
     assertThat(r.problems())
         .containsExactly(
             "m.yaml document 1: kind Deployment is not supported by the local store (supported:"
-                + " Namespace, Pod, Service, Gateway, HTTPRoute, AuthorizationPolicy)",
+                + " Namespace, Pod, Service, Gateway, HTTPRoute, GRPCRoute, AuthorizationPolicy)",
             "m.yaml document 2 (Pod): apiVersion: v2 is not supported (expected v1)",
             "m.yaml document 3 (Service Bad_Name): metadata.name: Bad_Name is not a valid name"
                 + " (lower-case letters, digits and '-', at most 63)",

@@ -20,7 +20,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * An HTTP/2-only server (h2c with prior knowledge, as gRPC servers are): it answers every request
- * with 200, {@code x-upstream-protocol: h2} and the path; an HTTP/1.1 request gets no answer.
+ * with 200, {@code x-upstream-protocol: h2}, the path ({@code x-path}) and each request header
+ * {@code h} it got as {@code x-echo-h}; an HTTP/1.1 request gets no answer.
  */
 final class H2cBackend implements AutoCloseable {
   private final Channel server;
@@ -64,12 +65,18 @@ final class H2cBackend implements AutoCloseable {
       try {
         if (msg instanceof Http2HeadersFrame request && request.isEndStream()) {
           String path = String.valueOf(request.headers().path());
-          ctx.write(
-              new DefaultHttp2HeadersFrame(
-                  new DefaultHttp2Headers()
-                      .status("200")
-                      .set("x-upstream-protocol", "h2")
-                      .set("x-path", path)));
+          DefaultHttp2Headers answer = new DefaultHttp2Headers();
+          answer.status("200").set("x-upstream-protocol", "h2").set("x-path", path);
+          // What reached the server, for tests of header filters.
+          request
+              .headers()
+              .forEach(
+                  h -> {
+                    if (h.getKey().length() > 0 && h.getKey().charAt(0) != ':') {
+                      answer.add("x-echo-" + h.getKey(), h.getValue());
+                    }
+                  });
+          ctx.write(new DefaultHttp2HeadersFrame(answer));
           ctx.writeAndFlush(
               new DefaultHttp2DataFrame(
                   Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII), true));

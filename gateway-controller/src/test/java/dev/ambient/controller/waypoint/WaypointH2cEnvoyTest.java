@@ -56,6 +56,13 @@ class WaypointH2cEnvoyTest extends WaypointEnvoyTestBase {
    */
   private static Http2Headers h2cGet(Socket socket, String authority, String path)
       throws Exception {
+    return h2cRequest(
+        socket,
+        new DefaultHttp2Headers().method("GET").scheme("http").authority(authority).path(path));
+  }
+
+  /** One HTTP/2 request of these headers (and no body); the response's headers. */
+  static Http2Headers h2cRequest(Socket socket, Http2Headers request) throws Exception {
     Http2HeadersFrame[] answer = new Http2HeadersFrame[1];
     Http2ChannelDuplexHandler streams =
         new Http2ChannelDuplexHandler() {
@@ -70,15 +77,7 @@ class WaypointH2cEnvoyTest extends WaypointEnvoyTestBase {
     EmbeddedChannel codec =
         new EmbeddedChannel(Http2FrameCodecBuilder.forClient().build(), streams);
     Http2FrameStream stream = streams.newStream();
-    codec.writeOutbound(
-        new DefaultHttp2HeadersFrame(
-                new DefaultHttp2Headers()
-                    .method("GET")
-                    .scheme("http")
-                    .authority(authority)
-                    .path(path),
-                true)
-            .stream(stream));
+    codec.writeOutbound(new DefaultHttp2HeadersFrame(request, true).stream(stream));
     socket.setSoTimeout(200);
     OutputStream out = socket.getOutputStream();
     InputStream in = socket.getInputStream();
