@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./mesh conformance: the upstream Gateway API conformance suite (MESH-HTTP) against the mesh on
+# ./mesh conformance: the upstream Gateway API conformance suite (MESH-HTTP, MESH-GRPC) against the mesh on
 # the lab cluster, as a user would run it against Istio ambient. See conformance/README.md.
 #
 #   ./mesh conformance [--run-test NAME] [--report FILE] [--keep] [--debug]
@@ -27,7 +27,7 @@ WAYPOINT=waypoint
 # What the mesh claims. Mesh features are announced here, not on a GatewayClass: the waypoint
 # classes are not the suite's -gateway-class (the mesh runs no ingress Gateway).
 FEATURES=(
-  Mesh HTTPRoute
+  Mesh HTTPRoute GRPCRoute
   MeshClusterIPMatching MeshConsumerRoute
   MeshHTTPRouteRewritePath MeshHTTPRouteSchemeRedirect MeshHTTPRouteRedirectPort
   MeshHTTPRouteRedirectPath MeshHTTPRouteBackendRequestHeaderModification
@@ -122,7 +122,7 @@ done
 features=$(IFS=,; echo "${FEATURES[*]}")
 args=(
   -test.run '^TestGatewayAPIConformance$' -test.v -test.timeout 40m
-  -conformance-profiles MESH-HTTP
+  -conformance-profiles MESH-HTTP,MESH-GRPC
   -supported-features "$features"
   # The suite writes these labels onto the namespaces it applies, so they stay enrolled.
   -namespace-labels "istio.io/dataplane-mode=ambient,istio.io/use-waypoint=$WAYPOINT"

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code ./mesh conformance} end to end: the upstream Gateway API conformance suite (MESH-HTTP,
- * plus the mesh tests outside any profile whose features the mesh claims) runs against the mesh on
- * the lab cluster, through ztunnels and waypoint Envoys, and every test passes. The suite's own
- * report is the evidence; its result lines are checked, not just the exit code.
+ * {@code ./mesh conformance} end to end: the upstream Gateway API conformance suite (MESH-HTTP and
+ * MESH-GRPC, plus the mesh tests outside any profile whose features the mesh claims) runs against
+ * the mesh on the lab cluster, through ztunnels and waypoint Envoys, and every test passes. The
+ * suite's own report is the evidence; its result lines are checked, not just the exit code.
  */
 @Tag("root")
 @Tag("lab")
@@ -48,10 +48,11 @@ class MeshConformanceOnLabTest {
           "MeshPorts",
           "MeshHTTPRoute303Redirect",
           "MeshHTTPRoute307Redirect",
-          "MeshHTTPRoute308Redirect");
+          "MeshHTTPRoute308Redirect",
+          "MeshGRPCRouteWeight");
 
   @Test
-  void theMeshPassesTheMeshHttpProfile(LabCluster lab) throws Exception {
+  void theMeshPassesTheMeshHttpAndMeshGrpcProfiles(LabCluster lab) throws Exception {
     Path repo = LabCluster.findRepo();
     LabCluster.assumeMeshJarBuilt();
 
@@ -90,17 +91,32 @@ class MeshConformanceOnLabTest {
 
     assertThat(report).as("the suite's ConformanceReport").isRegularFile();
     String yaml = Files.readString(report);
-    assertThat(yaml)
-        .contains("kind: ConformanceReport")
-        .contains("name: MESH-HTTP")
-        .contains("summary: Core tests succeeded. Extended tests succeeded.");
-    assertThat(counts(yaml, "core")).as("core Passed/Failed").containsExactly(7, 0);
-    assertThat(counts(yaml, "extended")).as("extended Passed/Failed").containsExactly(7, 0);
+    assertThat(yaml).contains("kind: ConformanceReport");
+    String http = profile(yaml, "MESH-HTTP");
+    assertThat(http).contains("summary: Core tests succeeded. Extended tests succeeded.");
+    assertThat(counts(http, "core")).as("MESH-HTTP core Passed/Failed").containsExactly(7, 0);
+    assertThat(counts(http, "extended"))
+        .as("MESH-HTTP extended Passed/Failed")
+        .containsExactly(7, 0);
+    String grpc = profile(yaml, "MESH-GRPC");
+    assertThat(grpc).contains("summary: Core tests succeeded.");
+    assertThat(counts(grpc, "core")).as("MESH-GRPC core Passed/Failed").containsExactly(2, 0);
     for (String test : EXPECTED_PASSES) {
       assertThat(suiteLog).as(test).contains("--- PASS: TestGatewayAPIConformance/" + test + " ");
     }
     assertThat(suiteLog).doesNotContain("--- FAIL");
     assertThat(run.exitCode()).as("exit status of ./mesh conformance").isZero();
+  }
+
+  /** One entry of the report's {@code profiles} list, by its name. */
+  private static String profile(String yaml, String name) {
+    String profiles = yaml.substring(yaml.indexOf("\nprofiles:"));
+    for (String entry : profiles.split("\n- ")) {
+      if (entry.contains("\n  name: " + name + "\n")) {
+        return entry;
+      }
+    }
+    throw new AssertionError("no profile " + name + " in the report:\n" + yaml);
   }
 
   /** Passed and Failed of a profile's core or extended statistics in the report. */
