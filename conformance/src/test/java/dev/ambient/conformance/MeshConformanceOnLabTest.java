@@ -56,9 +56,9 @@ class MeshConformanceOnLabTest {
     Path repo = LabCluster.findRepo();
     LabCluster.assumeMeshJarBuilt();
 
-    // One rerun of the whole suite, and only after a failure that is printed as such: one run
-    // in five on a loaded machine saw a waypoint keep serving a route table that had just been
-    // replaced (MeshHTTPRouteQueryParamMatching, 90 s of the previous routes); not reproduced by
+    // One rerun of the whole suite, and only after a failure that is printed as such: one whole
+    // run in about twenty saw a waypoint answer for 90 s as if a Service had no routes right
+    // after its route table was replaced (MeshHTTPRouteQueryParamMatching); not reproduced by
     // hand yet, see conformance/README.md. Two failing runs fail the test.
     AssertionError first = null;
     for (int attempt = 1; attempt <= 2; attempt++) {
